@@ -1,0 +1,190 @@
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { createTestApp, type TestContext } from "../test/helpers/app.ts";
+import { ConflictError, UnauthorizedError } from "./lib/errors.ts";
+
+function addProbeRoutes(app: FastifyInstance) {
+  const typed = app.withTypeProvider<ZodTypeProvider>();
+  typed.post(
+    "/probe",
+    { schema: { body: z.object({ name: z.string().min(1), count: z.number().int() }) } },
+    async (request) => ({ got: request.body.name }),
+  );
+  typed.get("/probe/conflict", async () => {
+    throw new ConflictError("probe_taken", { detail: "Already there." });
+  });
+  typed.get("/probe/unauthorized", async () => {
+    throw new UnauthorizedError("token_invalid");
+  });
+  typed.get("/probe/crash", async () => {
+    throw new Error("secret internal detail");
+  });
+}
+
+function expectProblem(
+  response: { headers: Record<string, unknown>; json(): unknown },
+  status: number,
+  code: string,
+) {
+  expect(response.headers["content-type"]).toMatch(/^application\/problem\+json/);
+  const body = response.json() as Record<string, unknown>;
+  expect(body).toMatchObject({ type: "about:blank", status, code });
+  expect(typeof body.title).toBe("string");
+  expect(typeof body.detail).toBe("string");
+  expect(typeof body.instance).toBe("string");
+  expect(body.requestId).toBe(response.headers["x-request-id"]);
+  return body;
+}
+
+describe("error responses", () => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await createTestApp({ env: { BODY_LIMIT_BYTES: "2048" }, configure: addProbeRoutes });
+  });
+  afterAll(() => ctx.close());
+
+  it("returns 400 invalid_json for malformed JSON", async () => {
+    const response = await ctx.app.inject({
+      method: "POST",
+      url: "/probe",
+      headers: { "content-type": "application/json" },
+      payload: '{"name": ',
+    });
+    expect(response.statusCode).toBe(400);
+    expectProblem(response, 400, "invalid_json");
+  });
+
+  it("returns 400 validation_failed naming each bad field", async () => {
+    const response = await ctx.app.inject({
+      method: "POST",
+      url: "/probe",
+      payload: { name: "", count: "x" },
+    });
+    expect(response.statusCode).toBe(400);
+    const body = expectProblem(response, 400, "validation_failed");
+    const paths = (body.errors as { path: string }[]).map((error) => error.path).sort();
+    expect(paths).toEqual(["body.count", "body.name"]);
+  });
+
+  it("returns 415 for a text/plain body on a JSON endpoint", async () => {
+    const response = await ctx.app.inject({
+      method: "POST",
+      url: "/probe",
+      headers: { "content-type": "text/plain" },
+      payload: "name=x",
+    });
+    expect(response.statusCode).toBe(415);
+    expectProblem(response, 415, "unsupported_media_type");
+  });
+
+  it("returns 413 for a body over BODY_LIMIT_BYTES", async () => {
+    const response = await ctx.app.inject({
+      method: "POST",
+      url: "/probe",
+      payload: { name: "x".repeat(4096), count: 1 },
+    });
+    expect(response.statusCode).toBe(413);
+    expectProblem(response, 413, "body_too_large");
+  });
+
+  it("returns 404 for an unknown route", async () => {
+    const response = await ctx.app.inject({ method: "GET", url: "/nowhere?x=1" });
+    expect(response.statusCode).toBe(404);
+    const body = expectProblem(response, 404, "route_not_found");
+    expect(body.instance).toBe("/nowhere");
+  });
+
+  it("returns 405 with Allow for an unknown method on a known path", async () => {
+    const response = await ctx.app.inject({ method: "DELETE", url: "/probe" });
+    expect(response.statusCode).toBe(405);
+    expect(response.headers.allow).toBe("POST");
+    expectProblem(response, 405, "method_not_allowed");
+  });
+
+  it("renders an AppError with its status and code", async () => {
+    const response = await ctx.app.inject({ method: "GET", url: "/probe/conflict" });
+    expect(response.statusCode).toBe(409);
+    expect(expectProblem(response, 409, "probe_taken").detail).toBe("Already there.");
+  });
+
+  it("sends WWW-Authenticate: Bearer with every 401", async () => {
+    const response = await ctx.app.inject({ method: "GET", url: "/probe/unauthorized" });
+    expect(response.statusCode).toBe(401);
+    expect(response.headers["www-authenticate"]).toBe("Bearer");
+    expectProblem(response, 401, "token_invalid");
+  });
+
+  it("returns 500 with a generic detail and keeps the message out of the body", async () => {
+    const response = await ctx.app.inject({ method: "GET", url: "/probe/crash" });
+    expect(response.statusCode).toBe(500);
+    const body = expectProblem(response, 500, "internal_error");
+    expect(response.body).not.toContain("secret internal detail");
+    expect(body.detail).toBe("An unexpected error occurred.");
+  });
+
+  it("sets security headers", async () => {
+    const response = await ctx.app.inject({ method: "GET", url: "/health/live" });
+    expect(response.headers["x-content-type-options"]).toBe("nosniff");
+    expect(response.headers["content-security-policy"]).toBeDefined();
+  });
+});
+
+describe("X-Request-ID", () => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await createTestApp();
+  });
+  afterAll(() => ctx.close());
+
+  it("echoes a safe request id", async () => {
+    const response = await ctx.app.inject({
+      method: "GET",
+      url: "/health/live",
+      headers: { "x-request-id": "abc.DEF-123_x" },
+    });
+    expect(response.headers["x-request-id"]).toBe("abc.DEF-123_x");
+  });
+
+  it.each([["has spaces and <html>"], ["x".repeat(129)], ["ünïcode"]])(
+    "replaces an unsafe request id (%#)",
+    async (given) => {
+      const response = await ctx.app.inject({
+        method: "GET",
+        url: "/health/live",
+        headers: { "x-request-id": given },
+      });
+      expect(response.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+    },
+  );
+
+  it("generates one when none is sent and puts it in problem bodies", async () => {
+    const response = await ctx.app.inject({ method: "GET", url: "/missing" });
+    expect(response.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(response.json().requestId).toBe(response.headers["x-request-id"]);
+  });
+});
+
+describe("CORS", () => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await createTestApp({ env: { CORS_ORIGINS: "https://app.example.com" } });
+  });
+  afterAll(() => ctx.close());
+
+  it("allows a configured origin and no other", async () => {
+    const allowed = await ctx.app.inject({
+      method: "GET",
+      url: "/health/live",
+      headers: { origin: "https://app.example.com" },
+    });
+    expect(allowed.headers["access-control-allow-origin"]).toBe("https://app.example.com");
+    const other = await ctx.app.inject({
+      method: "GET",
+      url: "/health/live",
+      headers: { origin: "https://evil.example.com" },
+    });
+    expect(other.headers["access-control-allow-origin"]).toBeUndefined();
+  });
+});

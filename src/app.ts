@@ -1,0 +1,97 @@
+import cors from "@fastify/cors";
+import helmet from "@fastify/helmet";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+} from "fastify-type-provider-zod";
+import type { Deps } from "./deps.ts";
+import { registerErrorHandling } from "./lib/error-handler.ts";
+import { registerNotFound } from "./lib/not-found.ts";
+import { requestIdFrom } from "./lib/request-id.ts";
+import { healthRoutes } from "./modules/health/health.routes.ts";
+
+export const API_INFO = {
+  title: "Stratum API",
+  version: "0.1.0",
+  description:
+    "Accounts and sessions, recipes, and background jobs. Errors are RFC 9457 problem+json.",
+};
+
+function registerRequestLog(app: FastifyInstance, deps: Deps): void {
+  app.addHook("onResponse", async (request, reply) => {
+    const route = request.routeOptions.url ?? "unmatched";
+    const labels = { method: request.method, route, status_code: reply.statusCode };
+    deps.metrics.httpRequests.inc(labels);
+    deps.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+    request.log.info(
+      {
+        method: request.method,
+        route,
+        url: request.url,
+        statusCode: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 100) / 100,
+      },
+      "request completed",
+    );
+  });
+  app.addHook("onSend", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+}
+
+async function registerDocs(app: FastifyInstance): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: API_INFO,
+      components: {
+        securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
+      },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs", staticCSP: true });
+  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+}
+
+/** Builds the HTTP application around already-created dependencies; listens on nothing. */
+export async function buildApp(deps: Deps): Promise<FastifyInstance> {
+  const { http } = deps.config;
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    genReqId: requestIdFrom,
+    logController: new LogController({
+      requestIdLogLabel: "requestId",
+      disableRequestLogging: true,
+    }),
+    bodyLimit: http.bodyLimit,
+    requestTimeout: http.requestTimeoutMs,
+    keepAliveTimeout: http.keepAliveTimeoutMs,
+    connectionTimeout: http.connectionTimeoutMs,
+    handlerTimeout: http.handlerTimeoutMs,
+    trustProxy: deps.config.trustProxy,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // JSON endpoints take JSON only: without this, text/plain bodies reach validation as strings.
+  app.removeContentTypeParser("text/plain");
+
+  registerErrorHandling(app);
+  registerNotFound(app);
+  registerRequestLog(app, deps);
+  await app.register(helmet, { global: true });
+  await app.register(cors, {
+    origin: deps.config.corsOrigins.length ? deps.config.corsOrigins : false,
+  });
+  await registerDocs(app);
+
+  await app.register(healthRoutes, { health: deps.health, metrics: deps.metrics });
+
+  return app;
+}

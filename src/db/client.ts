@@ -1,0 +1,114 @@
+import { join } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import type { ExtractTablesWithRelations } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import type { Config } from "../config.ts";
+import { acquireDataDirLock } from "./lock.ts";
+import * as schema from "./schema.ts";
+
+type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+/** What a repository runs its statements on: the database or a caller's transaction. */
+export type Executor = Db | Tx;
+
+export type Database = {
+  db: Db;
+  driver: "pglite" | "postgres";
+  /** Counts every statement Drizzle sends; tests use it to catch N+1 queries. */
+  stats: { queries: number };
+  /** The raw clients, for the migrator and the job queue. */
+  pglite?: PGlite;
+  sql?: postgres.Sql;
+  /** Runs a statement and returns its rows, whatever the driver's result shape. */
+  rows<T extends Record<string, unknown>>(query: SQL): Promise<T[]>;
+  ping(): Promise<number>;
+  close(): Promise<void>;
+};
+
+type DatabaseOptions = Pick<Config, "dataDir" | "database"> & {
+  /** Open PGlite in memory, optionally from a dumped data directory (tests). */
+  memory?: { loadDataDir?: Blob };
+};
+
+function withStats(): { stats: { queries: number }; logger: { logQuery(): void } } {
+  const stats = { queries: 0 };
+  return {
+    stats,
+    logger: {
+      logQuery() {
+        stats.queries++;
+      },
+    },
+  };
+}
+
+async function openPglite(options: DatabaseOptions): Promise<Database> {
+  const releaseLock = options.memory ? () => {} : acquireDataDirLock(options.dataDir);
+  let pglite: PGlite;
+  try {
+    pglite = options.memory
+      ? await PGlite.create({ loadDataDir: options.memory.loadDataDir })
+      : await PGlite.create({ dataDir: join(options.dataDir, "pglite") });
+  } catch (error) {
+    releaseLock();
+    throw error;
+  }
+  const { stats, logger } = withStats();
+  const db = drizzlePglite({
+    client: pglite,
+    schema,
+    logger,
+    casing: "snake_case",
+  }) as unknown as Db;
+  return {
+    db,
+    driver: "pglite",
+    stats,
+    pglite,
+    rows: async <T>(query: SQL) => ((await db.execute(query)) as unknown as { rows: T[] }).rows,
+    ping: () => timed(db),
+    async close() {
+      if (!pglite.closed) await pglite.close();
+      releaseLock();
+    },
+  };
+}
+
+function openPostgres(url: string, options: DatabaseOptions): Database {
+  const client = postgres(url, {
+    max: options.database.poolSize,
+    connect_timeout: 5,
+    idle_timeout: 30,
+    onnotice: () => {},
+    connection: {
+      application_name: "stratum",
+      statement_timeout: options.database.statementTimeoutMs,
+    },
+  });
+  const { stats, logger } = withStats();
+  const db = drizzlePostgres({ client, schema, logger, casing: "snake_case" }) as unknown as Db;
+  return {
+    db,
+    driver: "postgres",
+    stats,
+    sql: client,
+    rows: async <T>(query: SQL) => [...((await db.execute(query)) as unknown as T[])],
+    ping: () => timed(db),
+    close: () => client.end({ timeout: 5 }),
+  };
+}
+
+async function timed(db: Db): Promise<number> {
+  const started = performance.now();
+  await db.execute(sql`select 1`);
+  return Math.round((performance.now() - started) * 100) / 100;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.database.url ? openPostgres(options.database.url, options) : openPglite(options);
+}

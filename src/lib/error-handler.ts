@@ -1,0 +1,137 @@
+import { STATUS_CODES } from "node:http";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { AppError, type FieldError } from "./errors.ts";
+
+export type Problem = {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  code: string;
+  requestId: string;
+  errors?: FieldError[];
+};
+
+const DATABASE_UNAVAILABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "CONNECT_TIMEOUT",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "57014", // statement timeout
+  "57P01", // admin shutdown
+  "57P02",
+  "57P03", // cannot connect now (starting up)
+]);
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (
+      typeof code === "string" &&
+      (DATABASE_UNAVAILABLE_CODES.has(code) || code.startsWith("08"))
+    ) {
+      return true;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+export function sendProblem(
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  detail: string,
+  errors?: FieldError[],
+): FastifyReply {
+  const request = reply.request;
+  const problem: Problem = {
+    type: "about:blank",
+    title: STATUS_CODES[status] ?? "Error",
+    status,
+    detail,
+    instance: request.url.split("?")[0] ?? request.url,
+    code,
+    requestId: String(request.id),
+    ...(errors && errors.length > 0 ? { errors } : {}),
+  };
+  return reply
+    .code(status)
+    .type("application/problem+json")
+    .serializer(JSON.stringify)
+    .send(problem);
+}
+
+function validationErrors(error: FastifyError): FieldError[] {
+  const context = error.validationContext ?? "body";
+  return (error.validation ?? []).map((issue) => {
+    const path = (issue.instancePath ?? "").split("/").filter(Boolean).join(".");
+    return { path: path ? `${context}.${path}` : context, message: issue.message ?? "is invalid" };
+  });
+}
+
+function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof AppError) {
+    if (error.status >= 500) request.log.warn({ err: error }, "request failed");
+    reply.headers(error.headers);
+    return sendProblem(
+      reply,
+      error.status,
+      error.code,
+      error.detail ?? STATUS_CODES[error.status] ?? "",
+      error.errors,
+    );
+  }
+  if (error.validation) {
+    return sendProblem(
+      reply,
+      400,
+      "validation_failed",
+      "The request is invalid.",
+      validationErrors(error),
+    );
+  }
+  if (
+    error.code === "FST_ERR_CTP_INVALID_JSON_BODY" ||
+    error.code === "FST_ERR_CTP_EMPTY_JSON_BODY" ||
+    (error instanceof SyntaxError && error.statusCode === 400)
+  ) {
+    return sendProblem(reply, 400, "invalid_json", "The request body is not valid JSON.");
+  }
+  if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+    return sendProblem(reply, 415, "unsupported_media_type", "Send the body as application/json.");
+  }
+  if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+    return sendProblem(reply, 413, "body_too_large", "The request body is too large.");
+  }
+  if (error.code === "FST_ERR_HANDLER_TIMEOUT") {
+    request.log.error({ err: error }, "handler timed out");
+    return sendProblem(reply, 503, "timeout", "The request took too long; retry shortly.");
+  }
+  if (isDatabaseUnavailable(error)) {
+    request.log.error({ err: error }, "database unavailable");
+    reply.header("retry-after", "1");
+    return sendProblem(
+      reply,
+      503,
+      "database_unavailable",
+      "The database is unavailable; retry shortly.",
+    );
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    return sendProblem(reply, status, "bad_request", error.message);
+  }
+  request.log.error({ err: error }, "unhandled error");
+  return sendProblem(reply, 500, "internal_error", "An unexpected error occurred.");
+}
+
+/** One place renders every error as RFC 9457 problem+json. */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler(handleError);
+}

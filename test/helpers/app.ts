@@ -1,0 +1,43 @@
+import type { FastifyInstance } from "fastify";
+import { buildApp } from "../../src/app.ts";
+import { type Config, loadConfig } from "../../src/config.ts";
+import { createDeps, type Deps, type DepsOverrides } from "../../src/deps.ts";
+import { testDatabase, testDataDir } from "./database.ts";
+
+export const TEST_JWT_SECRET = "test-secret-that-is-at-least-32-bytes-long";
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: "test",
+    LOG_LEVEL: "silent",
+    DATA_DIR: testDataDir,
+    JWT_SECRET: TEST_JWT_SECRET,
+    ...env,
+  });
+}
+
+export type TestContext = { app: FastifyInstance; deps: Deps; close(): Promise<void> };
+
+/** A full app on the worker's shared test database; override one piece as needed. */
+export async function createTestApp(
+  options: {
+    env?: Record<string, string>;
+    overrides?: DepsOverrides;
+    /** Adds routes of the test's own before the app starts. */
+    configure?: (app: FastifyInstance) => void;
+  } = {},
+): Promise<TestContext> {
+  const database = await testDatabase();
+  const deps = await createDeps(testConfig(options.env), { database, ...options.overrides });
+  const app = await buildApp(deps);
+  options.configure?.(app);
+  await app.ready();
+  return {
+    app,
+    deps,
+    async close() {
+      await app.close();
+      await deps.close();
+    },
+  };
+}

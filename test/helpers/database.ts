@@ -1,0 +1,56 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sql } from "drizzle-orm";
+import postgres from "postgres";
+import { type Database, openDatabase } from "../../src/db/client.ts";
+import { migrate } from "../../src/db/migrate.ts";
+
+let shared: Promise<Database> | undefined;
+
+/** Creates an empty database of its own on the server behind TEST_DATABASE_URL. */
+export async function createScratchPostgres(baseUrl: string, label: string): Promise<string> {
+  const name = `stratum_test_${process.env.STRATUM_TEST_RUN ?? "local"}_${label}_${process.pid}`;
+  const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`drop database if exists "${name}" with (force)`);
+    await admin.unsafe(`create database "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export const testDataDir = join(tmpdir(), "stratum-test");
+
+async function open(): Promise<Database> {
+  const baseUrl = process.env.TEST_DATABASE_URL;
+  const url = baseUrl ? await createScratchPostgres(baseUrl, "w") : undefined;
+  const database = await openDatabase({
+    dataDir: testDataDir,
+    database: { url, embedded: !url, poolSize: 5, statementTimeoutMs: 10_000 },
+    memory: url ? undefined : {},
+  });
+  await migrate(database);
+  return database;
+}
+
+/** One migrated database per test worker: PGlite in memory, or PostgreSQL with TEST_DATABASE_URL. */
+export function testDatabase(): Promise<Database> {
+  shared ??= open();
+  return shared;
+}
+
+/** Empties every application table, so each test starts from nothing. */
+export async function resetDatabase(database: Database): Promise<void> {
+  const tables = await database.rows<{ tablename: string }>(
+    sql`select tablename from pg_tables where schemaname = 'public'`,
+  );
+  if (tables.length === 0) return;
+  const names = sql.join(
+    tables.map(({ tablename }) => sql.identifier(tablename)),
+    sql`, `,
+  );
+  await database.db.execute(sql`truncate ${names} restart identity cascade`);
+}

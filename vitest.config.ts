@@ -1,0 +1,22 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    globalSetup: ["test/global-setup.ts"],
+    pool: "forks",
+    // Files in one worker share its database (PGlite costs seconds and ~0.8 GB per instance);
+    // each test resets the tables it needs instead.
+    isolate: false,
+    maxWorkers: 2,
+    testTimeout: 20_000,
+    hookTimeout: 60_000,
+    coverage: {
+      provider: "v8",
+      include: ["src/**/*.ts"],
+      exclude: ["src/**/*.test.ts", "src/db/migrations/**"],
+      thresholds: { lines: 80 },
+      reporter: ["text-summary", "json-summary"],
+    },
+  },
+});
