@@ -1,0 +1,58 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { createScratchPostgres, testDataDir } from "../../test/helpers/database.ts";
+import { type Database, openDatabase } from "./client.ts";
+import { migrate, migrationsFolder } from "./migrate.ts";
+
+function journalEntries(): number {
+  const journal = join(migrationsFolder, "meta", "_journal.json");
+  if (!existsSync(journal)) return 0;
+  return (JSON.parse(readFileSync(journal, "utf8")) as { entries: unknown[] }).entries.length;
+}
+
+async function appliedMigrations(database: Database): Promise<number> {
+  const [exists] = await database.rows<{ present: boolean }>(
+    sql`select to_regclass('drizzle.__drizzle_migrations') is not null as present`,
+  );
+  if (!exists?.present) return 0;
+  const [row] = await database.rows<{ count: number }>(
+    sql`select count(*)::int as count from drizzle.__drizzle_migrations`,
+  );
+  return row?.count ?? 0;
+}
+
+async function expectMigratesTwice(database: Database, concurrently: boolean) {
+  try {
+    if (concurrently) await Promise.all([migrate(database), migrate(database)]);
+    else await migrate(database);
+    await migrate(database);
+    expect(await appliedMigrations(database)).toBe(journalEntries());
+  } finally {
+    await database.close();
+  }
+}
+
+describe("migrate", () => {
+  it("applies every migration to an empty PGlite, and again without error", async () => {
+    const database = await openDatabase({
+      dataDir: testDataDir,
+      database: { url: undefined, embedded: true, poolSize: 1, statementTimeoutMs: 5_000 },
+      memory: {},
+    });
+    await expectMigratesTwice(database, false);
+  });
+
+  it.runIf(process.env.TEST_DATABASE_URL)(
+    "applies every migration to an empty PostgreSQL, concurrently and again",
+    async () => {
+      const url = await createScratchPostgres(process.env.TEST_DATABASE_URL as string, "migrate");
+      const database = await openDatabase({
+        dataDir: testDataDir,
+        database: { url, embedded: false, poolSize: 4, statementTimeoutMs: 10_000 },
+      });
+      await expectMigratesTwice(database, true);
+    },
+  );
+});

@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, type TestContext, testConfig } from "../../../test/helpers/app.ts";
+import { buildApp } from "../../app.ts";
+import { createDeps } from "../../deps.ts";
+
+describe("GET /health/live", () => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await createTestApp();
+  });
+  afterAll(() => ctx.close());
+
+  it("returns 200 ok", async () => {
+    const response = await ctx.app.inject({ method: "GET", url: "/health/live" });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ status: "ok" });
+  });
+});
+
+describe("GET /health/ready", () => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await createTestApp();
+  });
+  afterAll(() => ctx.close());
+
+  it("returns 200 with the database up and its latency", async () => {
+    const response = await ctx.app.inject({ method: "GET", url: "/health/ready" });
+    expect(response.statusCode).toBe(200);
+    const body = response.json();
+    expect(body.status).toBe("ready");
+    expect(body.checks.database.status).toBe("up");
+    expect(body.checks.database.latencyMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it("returns 503 once shutdown has begun", async () => {
+    ctx.deps.lifecycle.shuttingDown = true;
+    try {
+      const response = await ctx.app.inject({ method: "GET", url: "/health/ready" });
+      expect(response.statusCode).toBe(503);
+      expect(response.json().status).toBe("not_ready");
+    } finally {
+      ctx.deps.lifecycle.shuttingDown = false;
+    }
+  });
+
+  it("returns 503 with the database marked down when it is unreachable", async () => {
+    const deps = await createDeps(
+      testConfig({ DATABASE_URL: "postgres://stratum@127.0.0.1:1/none", DB_POOL_SIZE: "1" }),
+    );
+    const app = await buildApp(deps);
+    try {
+      const response = await app.inject({ method: "GET", url: "/health/ready" });
+      expect(response.statusCode).toBe(503);
+      const body = response.json();
+      expect(body.status).toBe("not_ready");
+      expect(body.checks.database.status).toBe("down");
+      expect(typeof body.checks.database.error).toBe("string");
+    } finally {
+      await app.close();
+      await deps.close();
+    }
+  });
+});
+
+describe("GET /metrics", () => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await createTestApp();
+  });
+  afterAll(() => ctx.close());
+
+  it("exposes request counters and durations labelled by route and status", async () => {
+    await ctx.app.inject({ method: "GET", url: "/health/live" });
+    await ctx.app.inject({ method: "GET", url: "/nowhere" });
+    const response = await ctx.app.inject({ method: "GET", url: "/metrics" });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["content-type"]).toMatch(/^text\/plain/);
+    expect(response.body).toMatch(
+      /http_requests_total\{method="GET",route="\/health\/live",status_code="200"\} 1/,
+    );
+    expect(response.body).toMatch(/http_requests_total\{method="GET",route="unmatched",status_code="404"\} 1/);
+    expect(response.body).toContain("http_request_duration_seconds_bucket");
+    expect(response.body).toContain("process_cpu_user_seconds_total");
+  });
+});

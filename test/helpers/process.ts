@@ -1,0 +1,48 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+
+export type Spawned = {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+};
+
+/** Starts one of the project's entry points as a real process (`node --import tsx <entry>`). */
+export function spawnEntry(entry: string, args: string[], env: Record<string, string>): Spawned {
+  const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], {
+    env: { PATH: process.env.PATH ?? "", NODE_ENV: "test", LOG_LEVEL: "info", ...env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on("data", (chunk) => {
+    output += chunk;
+  });
+  const exited = once(child, "exit").then(([code]) => code as number | null);
+  return { child, output: () => output, exited };
+}
+
+/** Waits until the process prints a line matching `pattern`, or fails on exit/timeout. */
+export async function waitForOutput(
+  spawned: Spawned,
+  pattern: RegExp,
+  timeoutMs = 30_000,
+): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const match = spawned.output().match(pattern);
+    if (match) return match;
+    if (spawned.child.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`no output matching ${pattern}; got:\n${spawned.output()}`);
+}
+
+/** Starts the API server and resolves with its base URL once it listens. */
+export async function startServer(env: Record<string, string>): Promise<Spawned & { url: string }> {
+  const spawned = spawnEntry("src/server.ts", [], { HOST: "127.0.0.1", PORT: "0", ...env });
+  const [, url] = await waitForOutput(spawned, /Server listening at (http:\/\/127\.0\.0\.1:\d+)/);
+  return { ...spawned, url: url as string };
+}

@@ -1,0 +1,67 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { spawnEntry, startServer } from "./helpers/process.ts";
+
+const dirs: string[] = [];
+function freshDataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "stratum-proc-"));
+  dirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("server process", () => {
+  it("exits with one readable line per configuration problem and no stack trace", async () => {
+    const spawned = spawnEntry("src/server.ts", [], { PORT: "abc", DATABASE_URL: "mysql://x" });
+    expect(await spawned.exited).toBe(78);
+    const output = spawned.output();
+    expect(output).toContain("Invalid configuration:");
+    expect(output).toMatch(/^ {2}PORT: .+$/m);
+    expect(output).toMatch(/^ {2}DATABASE_URL: must be a postgres:\/\/ URL$/m);
+    expect(output).not.toMatch(/\n\s+at /);
+  });
+
+  it("refuses to start in production without JWT_SECRET", async () => {
+    const spawned = spawnEntry("src/server.ts", [], { NODE_ENV: "production" });
+    expect(await spawned.exited).toBe(78);
+    expect(spawned.output()).toMatch(/JWT_SECRET: must be set to at least 32 bytes in production/);
+  });
+
+  it("serves on the embedded database, locks DATA_DIR, and shuts down cleanly on SIGTERM", async () => {
+    const dataDir = freshDataDir();
+    const server = await startServer({ DATA_DIR: dataDir });
+    try {
+      const ready = await fetch(`${server.url}/health/ready`);
+      expect(ready.status).toBe(200);
+      expect(readFileSync(join(dataDir, "stratum.lock"), "utf8")).toBe(String(server.child.pid));
+
+      const second = spawnEntry("src/server.ts", [], { DATA_DIR: dataDir, PORT: "0" });
+      expect(await second.exited).toBe(1);
+      expect(second.output()).toContain(`is in use by process ${server.child.pid}`);
+    } finally {
+      server.child.kill("SIGTERM");
+    }
+    expect(await server.exited).toBe(0);
+    expect(server.output()).toContain("shutdown complete");
+  });
+});
+
+describe("CLI", () => {
+  it("applies pending migrations itself before a command", async () => {
+    const dataDir = freshDataDir();
+    const spawned = spawnEntry("src/cli.ts", ["db:migrate"], { DATA_DIR: dataDir });
+    expect(await spawned.exited).toBe(0);
+    expect(spawned.output()).toContain("migrations applied");
+  });
+
+  it("rejects an unknown command with usage", async () => {
+    const spawned = spawnEntry("src/cli.ts", ["nope"], {});
+    expect(await spawned.exited).toBe(2);
+    expect(spawned.output()).toContain("unknown command: nope");
+    expect(spawned.output()).toContain("usage:");
+  });
+});
