@@ -9,6 +9,51 @@ type Check = { name: string; run(): Result | Promise<Result> };
 
 const fast = process.argv.includes("--fast");
 
+type Operation = {
+  security?: unknown[];
+  parameters?: { name: string; in: string; schema?: { maximum?: number } }[];
+  responses?: Record<
+    string,
+    { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> }
+  >;
+};
+type OpenApi = { paths: Record<string, Record<string, Operation>> };
+
+function operations(doc: OpenApi): [string, Operation][] {
+  return Object.entries(doc.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, op]): [string, Operation] => [
+      `${method.toUpperCase()} ${path}`,
+      op,
+    ]),
+  );
+}
+
+function routeProblems(doc: OpenApi): string[] {
+  return operations(doc).flatMap(([name, op]) => {
+    const problems: string[] = [];
+    if (!Array.isArray(op.security)) problems.push(`${name}: no auth requirement (security)`);
+    const statuses = Object.keys(op.responses ?? {});
+    if (statuses.length === 0 || statuses.includes("default")) {
+      problems.push(`${name}: no response schema per status`);
+    }
+    return problems;
+  });
+}
+
+function listProblems(doc: OpenApi): string[] {
+  return operations(doc).flatMap(([name, op]) => {
+    const ok = op.responses?.["200"]?.content?.["application/json"]?.schema?.properties ?? {};
+    if (!("items" in ok)) return [];
+    const limit = op.parameters?.find((p) => p.in === "query" && p.name === "limit");
+    const cursor = op.parameters?.find((p) => p.in === "query" && p.name === "cursor");
+    if (!("nextCursor" in ok) || !cursor) return [`${name}: a list without cursor pagination`];
+    if (!limit || limit.schema?.maximum === undefined || limit.schema.maximum > 100) {
+      return [`${name}: limit is not capped at 100`];
+    }
+    return [];
+  });
+}
+
 function sh(command: string, args: string[], env: NodeJS.ProcessEnv = {}) {
   const result = spawnSync(command, args, {
     encoding: "utf8",
@@ -101,6 +146,27 @@ const checks: Check[] = [
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
+    },
+  },
+  {
+    name: "every route declares responses and an auth requirement",
+    run() {
+      const problems = routeProblems(JSON.parse(readFileSync("openapi.json", "utf8")));
+      return {
+        ok: problems.length === 0,
+        reason: problems.length === 0 ? "all routes declare both" : problems.join("\n"),
+      };
+    },
+  },
+  {
+    name: "every list route is paginated with a cap",
+    run() {
+      const problems = listProblems(JSON.parse(readFileSync("openapi.json", "utf8")));
+      return {
+        ok: problems.length === 0,
+        reason:
+          problems.length === 0 ? "limit ≤ 100 and a cursor on every list" : problems.join("\n"),
+      };
     },
   },
   {
