@@ -10,10 +10,21 @@ import {
   validatorCompiler,
 } from "fastify-type-provider-zod";
 import type { Deps } from "./deps.ts";
+import { authPlugin } from "./lib/auth.plugin.ts";
 import { registerErrorHandling } from "./lib/error-handler.ts";
 import { registerNotFound } from "./lib/not-found.ts";
+import { registerRateLimit } from "./lib/rate-limit.ts";
 import { requestIdFrom } from "./lib/request-id.ts";
+import { auditRoutes } from "./modules/audit/audit.routes.ts";
+import { authRoutes } from "./modules/auth/auth.routes.ts";
+import { devRoutes } from "./modules/dev/dev.routes.ts";
+import { favoritesRoutes } from "./modules/favorites/favorites.routes.ts";
 import { healthRoutes } from "./modules/health/health.routes.ts";
+import { ratingsRoutes } from "./modules/ratings/ratings.routes.ts";
+import { recipesRoutes } from "./modules/recipes/recipes.routes.ts";
+import { shoppingListsRoutes } from "./modules/shopping-lists/shopping-lists.routes.ts";
+import { tagsRoutes } from "./modules/tags/tags.routes.ts";
+import { usersAdminRoutes } from "./modules/users/users.routes.ts";
 
 export const API_INFO = {
   title: "Stratum API",
@@ -41,6 +52,8 @@ function registerRequestLog(app: FastifyInstance, deps: Deps): void {
   });
   app.addHook("onSend", async (request, reply) => {
     reply.header("x-request-id", request.id);
+    // While shutting down, no connection is kept for another request.
+    if (deps.lifecycle.shuttingDown) reply.header("connection", "close");
   });
 }
 
@@ -75,7 +88,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     keepAliveTimeout: http.keepAliveTimeoutMs,
     connectionTimeout: http.connectionTimeoutMs,
     handlerTimeout: http.handlerTimeoutMs,
-    trustProxy: deps.config.trustProxy,
+    // Trust exactly the configured number of proxies in front (proxy-addr's hop index).
+    trustProxy: (_address: string, hop: number) => hop < deps.config.trustedProxies,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -90,8 +104,25 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     origin: deps.config.corsOrigins.length ? deps.config.corsOrigins : false,
   });
   await registerDocs(app);
+  await registerRateLimit(app, deps.redis);
+  await app.register(authPlugin, { authenticate: (token) => deps.sessions.authenticate(token) });
 
   await app.register(healthRoutes, { health: deps.health, metrics: deps.metrics });
+  await app.register(authRoutes, {
+    auth: deps.auth,
+    users: deps.users,
+    recovery: deps.recovery,
+    sessions: deps.sessions,
+  });
+  await app.register(usersAdminRoutes, { adminUsers: deps.adminUsers });
+  await app.register(auditRoutes, { audit: deps.audit });
+  await app.register(recipesRoutes, { recipes: deps.recipes });
+  await app.register(ratingsRoutes, { ratings: deps.ratings });
+  await app.register(favoritesRoutes, { favorites: deps.favorites });
+  await app.register(shoppingListsRoutes, { shoppingLists: deps.shoppingLists });
+  await app.register(tagsRoutes, { tags: deps.tags });
+  // gen:routes (`npm run gen` adds module routes above this line)
+  if (!deps.config.isProduction) await app.register(devRoutes, { mailer: deps.mailer });
 
   return app;
 }

@@ -3,7 +3,10 @@ import { parseArgs } from "node:util";
 import { buildApp } from "./app.ts";
 import { migrate } from "./db/migrate.ts";
 import { createDeps, type Deps } from "./deps.ts";
+import { runJobsCommand } from "./jobs/jobs.cli.ts";
 import { configOrExit, exitOnStartupError } from "./lib/bootstrap.ts";
+import { seedRecipes } from "./modules/recipes/recipes.seed.ts";
+import { runUserCreate } from "./modules/users/users.cli.ts";
 
 type Command = {
   summary: string;
@@ -12,10 +15,44 @@ type Command = {
 
 /** Every command runs pending migrations first, so a fresh database just works. */
 const commands: Record<string, Command> = {
+  jobs: {
+    summary: "dead-letter queue: `jobs failed`, `jobs retry <id>`",
+    async run(deps, args) {
+      console.log(await runJobsCommand(deps.queue, args));
+    },
+  },
+  "user:create": {
+    summary: "create a user: --email E [--name N] [--role admin] [--password-stdin]",
+    async run(deps, args) {
+      console.log(await runUserCreate(deps.users, args));
+    },
+  },
   "db:migrate": {
     summary: "apply pending migrations (every command does this first)",
     async run() {
       console.log("migrations applied");
+    },
+  },
+  "db:seed": {
+    summary: "demo users and recipes, idempotent (--recipes N, default 60)",
+    async run(deps, args) {
+      const { values } = parseArgs({
+        args,
+        options: { recipes: { type: "string", default: "60" } },
+      });
+      const count = Number(values.recipes);
+      if (!Number.isInteger(count) || count < 0) {
+        throw new Error("--recipes must be a whole number");
+      }
+      const step = Math.max(10_000, Math.ceil(count / 10));
+      const result = await seedRecipes(deps, {
+        count,
+        progress: (done) => done % step === 0 && console.log(`  ${done} recipes`),
+      });
+      console.log(`${result.created} recipes added (${result.total} seeded in all). Demo users:`);
+      for (const user of result.users) {
+        console.log(`  ${user.email}  ${result.password}  (${user.role})`);
+      }
     },
   },
   openapi: {
@@ -49,7 +86,9 @@ if (!command) {
 }
 
 const config = configOrExit();
-const deps = await createDeps({ ...config, logLevel: "warn" }).catch(exitOnStartupError);
+// A command never runs jobs itself, whatever WORKER_MODE says.
+const worker = { ...config.worker, mode: "off" as const };
+const deps = await createDeps({ ...config, logLevel: "warn", worker }).catch(exitOnStartupError);
 let exitCode = 0;
 try {
   await migrate(deps.database);

@@ -22,7 +22,10 @@ describe("loadConfig", () => {
 
   it("does not migrate on start with a real database unless asked", () => {
     expect(loadConfig({ DATABASE_URL: "postgres://x@localhost/db" }).migrateOnStart).toBe(false);
-    const asked = loadConfig({ DATABASE_URL: "postgres://x@localhost/db", MIGRATE_ON_START: "true" });
+    const asked = loadConfig({
+      DATABASE_URL: "postgres://x@localhost/db",
+      MIGRATE_ON_START: "true",
+    });
     expect(asked.migrateOnStart).toBe(true);
   });
 

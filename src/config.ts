@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { z } from "zod";
 
@@ -28,6 +29,8 @@ const EnvSchema = z.object({
   ALLOW_EMBEDDED_IN_PRODUCTION: bool(false),
   JWT_SECRET: optionalString,
   JWT_SECRET_PREVIOUS: optionalString,
+  JWT_ISSUER: z.string().min(1).default("stratum"),
+  JWT_AUDIENCE: z.string().min(1).default("stratum-api"),
   REDIS_URL: optionalString.pipe(
     z
       .string()
@@ -35,13 +38,37 @@ const EnvSchema = z.object({
       .optional(),
   ),
   CORS_ORIGINS: z.string().default(""),
-  TRUST_PROXY: bool(false),
+  // false, true (= one proxy in front), or how many proxies in front append to X-Forwarded-For.
+  TRUST_PROXY: z
+    .string()
+    .default("false")
+    .transform((value) => (value === "true" ? 1 : value === "false" ? 0 : Number(value)))
+    .pipe(z.number({ message: "must be true, false or a number of proxies" }).int().min(0).max(10)),
   BODY_LIMIT_BYTES: int(1_024, 100 * 1024 * 1024, 1024 * 1024),
   REQUEST_TIMEOUT_MS: int(1_000, 600_000, 30_000),
   HANDLER_TIMEOUT_MS: int(100, 600_000, 15_000),
   KEEP_ALIVE_TIMEOUT_MS: int(1_000, 600_000, 5_000),
   CONNECTION_TIMEOUT_MS: int(1_000, 600_000, 10_000),
   SHUTDOWN_TIMEOUT_MS: int(100, 600_000, 10_000),
+  SHUTDOWN_DRAIN_MS: int(0, 600_000, 0),
+  STORAGE_DIR: optionalString,
+  S3_BUCKET: optionalString,
+  S3_REGION: z.string().min(1).default("us-east-1"),
+  S3_ENDPOINT: optionalString.pipe(z.url().optional()),
+  S3_ACCESS_KEY_ID: optionalString,
+  S3_SECRET_ACCESS_KEY: optionalString,
+  S3_FORCE_PATH_STYLE: bool(false),
+  WORKER_MODE: z.enum(["inline", "off"]).optional(),
+  WORKER_CONCURRENCY: int(1, 100, 5),
+  WORKER_POLL_INTERVAL_MS: int(500, 60_000, 2_000),
+  JOB_MAINTENANCE_INTERVAL_SECONDS: int(1, 3_600, 30),
+  SMTP_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL")
+      .optional(),
+  ),
+  MAIL_FROM: optionalString,
 });
 
 export type Env = z.input<typeof EnvSchema>;
@@ -73,12 +100,20 @@ function toConfig(env: z.output<typeof EnvSchema>) {
       statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
     },
     migrateOnStart: env.MIGRATE_ON_START ?? embedded,
-    jwt: { secret: env.JWT_SECRET, previousSecret: env.JWT_SECRET_PREVIOUS },
+    jwt: {
+      // Outside production a missing secret gets a random one per process (tokens die on restart).
+      secret: env.JWT_SECRET ?? randomBytes(32).toString("base64url"),
+      secretGenerated: env.JWT_SECRET === undefined,
+      previousSecret: env.JWT_SECRET_PREVIOUS,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+    },
     redisUrl: env.REDIS_URL,
     corsOrigins: env.CORS_ORIGINS.split(",")
       .map((origin) => origin.trim())
       .filter(Boolean),
-    trustProxy: env.TRUST_PROXY,
+    // A hop count, never "trust all": that would let a client pick its own address.
+    trustedProxies: env.TRUST_PROXY,
     http: {
       bodyLimit: env.BODY_LIMIT_BYTES,
       requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
@@ -87,7 +122,33 @@ function toConfig(env: z.output<typeof EnvSchema>) {
       connectionTimeoutMs: env.CONNECTION_TIMEOUT_MS,
     },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
+    storage: {
+      dir: resolve(env.STORAGE_DIR ?? resolve(dataDir, "storage")),
+      s3: env.S3_BUCKET
+        ? {
+            bucket: env.S3_BUCKET,
+            region: env.S3_REGION,
+            endpoint: env.S3_ENDPOINT,
+            accessKeyId: env.S3_ACCESS_KEY_ID,
+            secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+            forcePathStyle: env.S3_FORCE_PATH_STYLE,
+          }
+        : undefined,
+    },
+    worker: {
+      // Embedded mode has one process, so it runs the jobs too; with PostgreSQL workers scale apart.
+      mode: env.WORKER_MODE ?? (embedded ? "inline" : "off"),
+      concurrency: env.WORKER_CONCURRENCY,
+      pollIntervalMs: env.WORKER_POLL_INTERVAL_MS,
+      maintenanceIntervalSeconds: env.JOB_MAINTENANCE_INTERVAL_SECONDS,
+    },
+    mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM ?? "Stratum <no-reply@localhost>" },
   };
+}
+
+function mailProblems(env: z.output<typeof EnvSchema>): string[] {
+  return env.SMTP_URL && !env.MAIL_FROM ? ["MAIL_FROM: required when SMTP_URL is set"] : [];
 }
 
 function productionProblems(env: z.output<typeof EnvSchema>): string[] {
@@ -112,7 +173,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       parsed.error.issues.map((issue) => `${issue.path.join(".") || "env"}: ${issue.message}`),
     );
   }
-  const problems = productionProblems(parsed.data);
+  const problems = [...mailProblems(parsed.data), ...productionProblems(parsed.data)];
   if (problems.length > 0) throw new ConfigError(problems);
   return toConfig(parsed.data);
 }

@@ -1,15 +1,49 @@
 import type { Config } from "./config.ts";
-import { type Database, openDatabase } from "./db/client.ts";
+import { type Database, openDatabase, type Tx } from "./db/client.ts";
+import type { CleanupStep } from "./jobs/cleanup.ts";
+import type { AnyJob } from "./jobs/define.ts";
+import { createJobSystem } from "./jobs/system.ts";
 import { type Clock, systemClock } from "./lib/clock.ts";
 import { createLogger, type Logger } from "./lib/logger.ts";
 import { createMetrics } from "./lib/metrics.ts";
+import { createDummyHash, createPasswordHasher, type PasswordHasher } from "./lib/passwords.ts";
+import { closeRedis, createRedis, pingRedis } from "./lib/redis.ts";
+import { createAuditRepository } from "./modules/audit/audit.repository.ts";
+import { createAuditService } from "./modules/audit/audit.service.ts";
+import { type AuthMailer, authMailTemplates } from "./modules/auth/auth.mail.ts";
+import { createAuthService } from "./modules/auth/auth.service.ts";
+import { createRecoveryService } from "./modules/auth/recovery.service.ts";
+import { createSessionsRepository } from "./modules/auth/sessions.repository.ts";
+import { createSessionsService } from "./modules/auth/sessions.service.ts";
+import { createAccessTokens } from "./modules/auth/tokens.ts";
+import { createUserTokensRepository } from "./modules/auth/user-tokens.repository.ts";
+import { createFavoritesRepository } from "./modules/favorites/favorites.repository.ts";
+import { createFavoritesService } from "./modules/favorites/favorites.service.ts";
 import { createHealthService } from "./modules/health/health.service.ts";
+import { createMailRepository } from "./modules/mail/mail.repository.ts";
+import { createMailer } from "./modules/mail/mail.service.ts";
+import { createMailTemplates } from "./modules/mail/mail.templates.ts";
+import { createSmtpTransport } from "./modules/mail/mail.transport.ts";
+import { createRatingsRepository } from "./modules/ratings/ratings.repository.ts";
+import { createRatingsService } from "./modules/ratings/ratings.service.ts";
+import { createRecipesRepository } from "./modules/recipes/recipes.repository.ts";
+import { createRecipesService } from "./modules/recipes/recipes.service.ts";
+import { createShoppingListsService } from "./modules/shopping-lists/shopping-lists.service.ts";
+import { createTagsRepository } from "./modules/tags/tags.repository.ts";
+import { createTagsService } from "./modules/tags/tags.service.ts";
+import { createAdminUsersService } from "./modules/users/admin-users.service.ts";
+import { createUsersRepository } from "./modules/users/users.repository.ts";
+import { createUsersService } from "./modules/users/users.service.ts";
 
 export type DepsOverrides = {
   logger?: Logger;
   /** A database owned by the caller (tests share one per worker); it is not closed by close(). */
   database?: Database;
   clock?: Clock;
+  /** Jobs beyond the registry's (tests); they run like any other and are sent with sendUntyped. */
+  jobs?: readonly AnyJob[];
+  /** The password hasher (tests spy on it, or use cheaper parameters). */
+  hasher?: PasswordHasher;
 };
 
 /** The composition root: the only place that wires things together. */
@@ -21,9 +55,99 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
   const metrics = createMetrics();
   const lifecycle = { shuttingDown: false };
 
+  // Modules add their templates here (mailTemplates.add(...)) and their hourly cleanup steps.
+  const mailTemplates = createMailTemplates();
+  const smtp = config.mail.smtpUrl ? createSmtpTransport(config.mail.smtpUrl) : undefined;
+  const mailer = createMailer({
+    db: database.db,
+    mailRepository: createMailRepository(database.db),
+    templates: mailTemplates,
+    smtp,
+    from: config.mail.from,
+  });
+  const cleanupSteps: CleanupStep[] = [{ name: "mail", run: (now) => mailer.cleanup(now) }];
+  const jobSystem = await createJobSystem({
+    config,
+    database,
+    logger,
+    metrics,
+    extraJobs: overrides.jobs,
+    checks: { "mail.send": (payload) => mailer.check(payload) },
+  });
+
+  const db = database.db;
+  const recipes = createRecipesService({
+    db,
+    recipesRepository: createRecipesRepository(db),
+    clock,
+  });
+  const ratings = createRatingsService({
+    db,
+    ratingsRepository: createRatingsRepository(db),
+    clock,
+  });
+  const favorites = createFavoritesService({
+    favoritesRepository: createFavoritesRepository(db),
+    recipes,
+    clock,
+  });
+  const shoppingLists = createShoppingListsService({ recipes });
+  const tags = createTagsService({ tagsRepository: createTagsRepository(db) });
+  // gen:services (`npm run gen` adds module services above this line)
+
+  if (config.jwt.secretGenerated) {
+    logger.warn("JWT_SECRET is not set: using a random secret, so tokens die with this process");
+  }
+  const redis = config.redisUrl ? createRedis(config.redisUrl, logger) : undefined;
+  const hasher = overrides.hasher ?? createPasswordHasher();
+  const usersRepository = createUsersRepository(db);
+  const audit = createAuditService({ auditRepository: createAuditRepository(db), clock, logger });
+  const users = createUsersService({
+    db,
+    usersRepository,
+    hasher,
+    dummyHash: createDummyHash(hasher),
+    clock,
+  });
+  const sessions = createSessionsService({
+    db,
+    sessionsRepository: createSessionsRepository(db),
+    accessTokens: createAccessTokens(config.jwt, clock),
+    audit,
+    clock,
+  });
+  const adminUsers = createAdminUsersService({ db, usersRepository, sessions, audit, clock });
+  mailTemplates.add(...authMailTemplates);
+  const authMailer: AuthMailer = {
+    async send(mail, tx) {
+      const message = { to: mail.to, template: mail.template, data: mail.data };
+      await jobSystem.queue.send("mail.send", message, { tx: tx as Tx });
+    },
+  };
+  const userTokensRepository = createUserTokensRepository(db);
+  const recovery = createRecoveryService({
+    db,
+    users,
+    sessions,
+    userTokensRepository,
+    mailer: authMailer,
+    audit,
+    clock,
+    appUrl: config.appUrl,
+  });
+  const auth = createAuthService({ db, users, sessions, recovery, audit });
+  cleanupSteps.push(
+    { name: "sessions", run: (now) => sessions.purgeExpired(now) },
+    { name: "user_tokens", run: (now) => userTokensRepository.purgeExpired(now) },
+  );
+
   const health = createHealthService({
     lifecycle,
-    checks: { database: () => database.ping() },
+    checks: {
+      database: () => database.ping(),
+      queue: () => jobSystem.health(),
+      ...(redis ? { redis: () => pingRedis(redis) } : {}),
+    },
   });
 
   return {
@@ -35,7 +159,30 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     metrics,
     lifecycle,
     health,
+    recipes,
+    ratings,
+    favorites,
+    shoppingLists,
+    tags,
+    // gen:deps
+    queue: jobSystem.queue,
+    worker: jobSystem.worker,
+    mailer,
+    mailTemplates,
+    cleanupSteps,
+    redis,
+    hasher,
+    audit,
+    users,
+    adminUsers,
+    sessions,
+    recovery,
+    auth,
     async close() {
+      // The worker drains before the database goes: running jobs still need it.
+      await jobSystem.close(config.shutdownTimeoutMs);
+      smtp?.close();
+      if (redis) await closeRedis(redis);
       if (ownsDatabase) await database.close();
     },
   };

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import closeWithGrace from "close-with-grace";
 import { buildApp } from "./app.ts";
 import { migrate } from "./db/migrate.ts";
@@ -13,12 +14,19 @@ try {
   const app = await buildApp(deps);
 
   closeWithGrace(
-    { delay: config.shutdownTimeoutMs, logger: { error: (message) => logger.error(message) } },
+    // The worker may use all of SHUTDOWN_TIMEOUT_MS to drain; closing the rest needs a moment more.
+    {
+      delay: config.shutdownDrainMs + config.shutdownTimeoutMs + 2_000,
+      logger: { error: (message) => logger.error(message) },
+    },
     async ({ signal, err }) => {
       if (err) logger.error({ err }, "shutting down after an error");
       else logger.info({ signal }, "shutting down");
-      // Readiness answers 503 from here on; Fastify lets in-flight requests finish.
+      // Readiness answers 503 from here on and every response closes its connection. On SIGTERM
+      // (an orchestrator, not a person at a terminal) keep serving for the drain period so a load
+      // balancer sees the 503 and no client writes into a connection that is being closed.
       deps.lifecycle.shuttingDown = true;
+      if (signal === "SIGTERM") await sleep(config.shutdownDrainMs);
       await app.close();
       await deps.close();
       logger.info("shutdown complete");
@@ -26,6 +34,7 @@ try {
   );
 
   await app.listen({ host: config.host, port: config.port });
+  if (config.worker.mode === "inline") deps.worker.start(deps);
 } catch (error) {
   logger.error({ err: error }, "startup failed");
   await deps.close().catch(() => {});

@@ -1,8 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { spawnEntry, startServer } from "./helpers/process.ts";
+
+// Each test starts real processes (PGlite alone takes seconds); a busy machine needs the room.
+vi.setConfig({ testTimeout: 90_000 });
 
 const dirs: string[] = [];
 function freshDataDir(): string {

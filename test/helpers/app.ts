@@ -12,6 +12,8 @@ export function testConfig(env: Record<string, string> = {}): Config {
     LOG_LEVEL: "silent",
     DATA_DIR: testDataDir,
     JWT_SECRET: TEST_JWT_SECRET,
+    // Tests run jobs explicitly with drainQueue() (test/helpers/queue.ts), never in the background.
+    WORKER_MODE: "off",
     ...env,
   });
 }

@@ -44,6 +44,11 @@ export function testDatabase(): Promise<Database> {
 
 /** Empties every application table, so each test starts from nothing. */
 export async function resetDatabase(database: Database): Promise<void> {
+  // Jobs live in pg-boss's own schema; tests that count them start from none too.
+  const [boss] = await database.rows<{ job: string | null }>(
+    sql`select to_regclass('pgboss.job')::text as job`,
+  );
+  if (boss?.job) await database.db.execute(sql`truncate pgboss.job, pgboss.archive`);
   const tables = await database.rows<{ tablename: string }>(
     sql`select tablename from pg_tables where schemaname = 'public'`,
   );

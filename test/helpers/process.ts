@@ -28,7 +28,7 @@ export function spawnEntry(entry: string, args: string[], env: Record<string, st
 export async function waitForOutput(
   spawned: Spawned,
   pattern: RegExp,
-  timeoutMs = 30_000,
+  timeoutMs = 60_000,
 ): Promise<RegExpMatchArray> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

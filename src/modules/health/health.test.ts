@@ -79,7 +79,9 @@ describe("GET /metrics", () => {
     expect(response.body).toMatch(
       /http_requests_total\{method="GET",route="\/health\/live",status_code="200"\} 1/,
     );
-    expect(response.body).toMatch(/http_requests_total\{method="GET",route="unmatched",status_code="404"\} 1/);
+    expect(response.body).toMatch(
+      /http_requests_total\{method="GET",route="unmatched",status_code="404"\} 1/,
+    );
     expect(response.body).toContain("http_request_duration_seconds_bucket");
     expect(response.body).toContain("process_cpu_user_seconds_total");
   });

@@ -1,0 +1,10 @@
+import { mailSendJob } from "../modules/mail/mail.jobs.ts";
+import { cleanupJob } from "./cleanup.ts";
+
+/**
+ * Every job the system knows. Adding one is two lines: import its definition from
+ * `src/modules/<m>/<m>.jobs.ts` and list it here; `queue.send` then accepts its name and payload.
+ */
+export const jobs = [mailSendJob, cleanupJob] as const;
+
+export type Jobs = typeof jobs;

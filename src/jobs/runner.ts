@@ -1,0 +1,143 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type PgBoss from "pg-boss";
+import { ZodError } from "zod";
+import { AppError } from "../lib/errors.ts";
+import type { Logger } from "../lib/logger.ts";
+import { BOSS_SCHEMA } from "./boss.ts";
+import type { AnyJob } from "./define.ts";
+import type { JobMetrics } from "./metrics.ts";
+
+type Fetched = PgBoss.JobWithMetadata<unknown>;
+type Running = { job: Fetched; done: Promise<void>; released: boolean };
+
+type RunnerOptions = {
+  boss: PgBoss;
+  jobs: readonly AnyJob[];
+  logger: Logger;
+  metrics: JobMetrics;
+  concurrency: number;
+  pollIntervalMs: number;
+};
+
+export type FetchOptions = { ignoreStartAfter?: boolean };
+
+function withTimeout<T>(promise: Promise<T>, ms: number, name: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`job ${name} ran past its expiry (${ms} ms)`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Fetches and runs jobs with at most `concurrency` in flight across every queue. */
+export function createJobRunner(options: RunnerOptions) {
+  const { boss, logger, metrics, concurrency } = options;
+  const byName = new Map(options.jobs.map((job) => [job.name, job]));
+  const running = new Map<string, Running>();
+  let context: unknown;
+  let offset = 0;
+
+  async function finish(entry: Running, error: unknown): Promise<void> {
+    const { job } = entry;
+    if (entry.released) return;
+    if (error === undefined) {
+      await boss.complete(job.name, job.id);
+      metrics.completed.inc({ name: job.name });
+      return;
+    }
+    const permanent = error instanceof AppError || error instanceof ZodError;
+    if (permanent) {
+      // pg-boss retries while retry_count < retry_limit; closing that gap makes this the last try.
+      await boss
+        .getDb()
+        .executeSql(
+          `update ${BOSS_SCHEMA}.job set retry_limit = retry_count where name = $1 and id = $2::uuid`,
+          [job.name, job.id],
+        );
+    }
+    await boss.fail(job.name, job.id, error as object);
+    const willRetry = !permanent && job.retryCount < job.retryLimit;
+    (willRetry ? metrics.retried : metrics.failed).inc({ name: job.name });
+    logger[willRetry ? "warn" : "error"](
+      { err: error, job: { id: job.id, name: job.name, attempt: job.retryCount + 1 } },
+      willRetry ? "job failed; will retry" : "job failed for good",
+    );
+  }
+
+  async function execute(job: Fetched): Promise<void> {
+    const definition = byName.get(job.name) as AnyJob;
+    const run = { id: job.id, name: job.name, attempt: job.retryCount + 1 };
+    const payload = definition.payload.parse(job.data);
+    const expiryMs = Number(job.expireInSeconds) * 1000;
+    await withTimeout(definition.handle(payload, context, run), expiryMs, job.name);
+  }
+
+  function launch(job: Fetched): void {
+    const entry = { job, released: false } as Running;
+    entry.done = execute(job)
+      .then(
+        () => finish(entry, undefined),
+        (error: unknown) => finish(entry, error ?? new Error("job failed")),
+      )
+      .catch((error: unknown) => logger.error({ err: error, jobId: job.id }, "job bookkeeping"))
+      .finally(() => {
+        running.delete(job.id);
+        runner.onSlotFree();
+      });
+    running.set(job.id, entry);
+  }
+
+  /** One pass over the queues, rotating the starting queue so none starves; returns jobs fetched. */
+  async function fetchOnce(fetchOptions: FetchOptions = {}): Promise<number> {
+    const names = [...byName.keys()];
+    offset = (offset + 1) % names.length;
+    let fetched = 0;
+    for (let i = 0; i < names.length; i++) {
+      const free = concurrency - running.size;
+      if (free <= 0) break;
+      const name = names[(offset + i) % names.length] as string;
+      const jobs = await boss.fetch<unknown>(name, {
+        batchSize: free,
+        includeMetadata: true,
+        ...fetchOptions,
+      });
+      for (const job of jobs) launch(job);
+      fetched += jobs.length;
+    }
+    return fetched;
+  }
+
+  const runner = {
+    running,
+    /** Called whenever a run ends, so a waiting fetch loop can take the free slot. */
+    onSlotFree: () => {},
+    setContext(value: unknown) {
+      context = value;
+    },
+    fetchOnce,
+    /** Resolves when every job started so far has finished (or `ms` passed). */
+    async settle(ms = Number.POSITIVE_INFINITY): Promise<boolean> {
+      const all = Promise.allSettled([...running.values()].map((entry) => entry.done));
+      if (ms === Number.POSITIVE_INFINITY) await all;
+      else await Promise.race([all, sleep(ms)]);
+      return running.size === 0;
+    },
+    /** Hands unfinished runs back to the queue at once, without spending one of their attempts. */
+    async release(): Promise<number> {
+      const entries = [...running.values()];
+      for (const entry of entries) entry.released = true;
+      if (entries.length === 0) return 0;
+      await boss.getDb().executeSql(
+        `update ${BOSS_SCHEMA}.job set state = 'retry', started_on = null, start_after = now()
+           where id = any($1::uuid[]) and state = 'active'`,
+        [entries.map((entry) => entry.job.id)],
+      );
+      return entries.length;
+    },
+    pollIntervalMs: options.pollIntervalMs,
+    concurrency,
+  };
+  return runner;
+}
+
+export type JobRunner = ReturnType<typeof createJobRunner>;

@@ -1,0 +1,44 @@
+import { randomBytes } from "node:crypto";
+import { hash, verify } from "@node-rs/argon2";
+
+/** Argon2id at OWASP's minimum: 19 MiB, 2 passes, 1 lane. */
+export const ARGON2_PARAMS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+
+// `Algorithm` is a const enum that isolated modules cannot import; 2 is Argon2id.
+const ARGON2ID = 2;
+
+export type PasswordHasher = {
+  hash(password: string): Promise<string>;
+  verify(hash: string, password: string): Promise<boolean>;
+  /** True when the hash was made with other parameters and should be replaced after a login. */
+  needsRehash(hash: string): boolean;
+};
+
+type Params = { memoryCost: number; timeCost: number; parallelism: number };
+
+export function createPasswordHasher(params: Params = ARGON2_PARAMS): PasswordHasher {
+  const expected = `$argon2id$v=19$m=${params.memoryCost},t=${params.timeCost},p=${params.parallelism}$`;
+  return {
+    hash: (password) => hash(password, { ...params, algorithm: ARGON2ID as never }),
+    async verify(stored, password) {
+      try {
+        return await verify(stored, password);
+      } catch {
+        return false;
+      }
+    },
+    needsRehash: (stored) => !stored.startsWith(expected),
+  };
+}
+
+/**
+ * A hash of a random password, verified when a login names an unknown email so that it costs
+ * the same as a wrong password.
+ */
+export function createDummyHash(hasher: PasswordHasher): () => Promise<string> {
+  let dummy: Promise<string> | undefined;
+  return () => {
+    dummy ??= hasher.hash(randomBytes(32).toString("base64url"));
+    return dummy;
+  };
+}

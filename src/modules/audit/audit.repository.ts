@@ -1,0 +1,39 @@
+import { and, eq, lt, or, sql } from "drizzle-orm";
+import type { Db, Executor } from "../../db/client.ts";
+import { type AuditEventRow, auditEvents } from "./audit.table.ts";
+
+export type NewAuditEvent = Omit<AuditEventRow, "id">;
+export type AuditListKey = { createdAt: string; id: string };
+
+export function createAuditRepository(db: Db) {
+  return {
+    async insert(values: NewAuditEvent, tx: Executor = db): Promise<void> {
+      await tx.insert(auditEvents).values(values);
+    },
+
+    async list(
+      options: { limit: number; after?: AuditListKey },
+      tx: Executor = db,
+    ): Promise<AuditEventRow[]> {
+      const after = options.after;
+      return tx
+        .select()
+        .from(auditEvents)
+        .where(
+          after
+            ? or(
+                lt(auditEvents.createdAt, new Date(after.createdAt)),
+                and(
+                  eq(auditEvents.createdAt, new Date(after.createdAt)),
+                  lt(auditEvents.id, after.id),
+                ),
+              )
+            : undefined,
+        )
+        .orderBy(sql`${auditEvents.createdAt} desc`, sql`${auditEvents.id} desc`)
+        .limit(options.limit + 1);
+    },
+  };
+}
+
+export type AuditRepository = ReturnType<typeof createAuditRepository>;

@@ -1,0 +1,24 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { requireAdmin } from "../../lib/auth.plugin.ts";
+import { PageQuerySchema } from "../../lib/pagination.ts";
+import { AuditPageSchema } from "./audit.schema.ts";
+import type { AuditService } from "./audit.service.ts";
+
+type Options = { audit: AuditService };
+
+export const auditRoutes: FastifyPluginAsyncZod<Options> = async (app, { audit }) => {
+  app.get(
+    "/api/admin/audit",
+    {
+      onRequest: requireAdmin,
+      schema: {
+        tags: ["admin"],
+        summary: "Auth events, newest first",
+        security: [{ bearerAuth: [] }],
+        querystring: PageQuerySchema,
+        response: { 200: AuditPageSchema },
+      },
+    },
+    async (request) => audit.list(request.query),
+  );
+};

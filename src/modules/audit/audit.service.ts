@@ -1,0 +1,57 @@
+import { z } from "zod";
+import type { Executor } from "../../db/client.ts";
+import type { Clock } from "../../lib/clock.ts";
+import type { Logger } from "../../lib/logger.ts";
+import { decodeOptionalCursor, type Page, type PageQuery, toPage } from "../../lib/pagination.ts";
+import type { AuditListKey, AuditRepository } from "./audit.repository.ts";
+import { type AuditEventView, toAuditEvent } from "./audit.schema.ts";
+import type { AuditEventType } from "./audit.table.ts";
+
+/** Where a request came from; recorded with each event. */
+export type RequestContext = { ip: string | null; userAgent: string | null };
+
+export type AuditEvent = {
+  type: AuditEventType;
+  userId: string | null;
+  context?: RequestContext;
+  /** Never secrets: ids, reasons, counts. */
+  data?: Record<string, unknown>;
+};
+
+const KeySchema = z.object({ createdAt: z.iso.datetime(), id: z.uuid() });
+
+type AuditDeps = { auditRepository: AuditRepository; clock: Clock; logger: Logger };
+
+export function createAuditService({ auditRepository, clock, logger }: AuditDeps) {
+  return {
+    /** Writes the event in the caller's transaction (so it commits with the change) and logs it. */
+    async record(event: AuditEvent, tx?: Executor): Promise<void> {
+      const row = {
+        type: event.type,
+        userId: event.userId,
+        ip: event.context?.ip ?? null,
+        userAgent: event.context?.userAgent?.slice(0, 512) ?? null,
+        data: event.data ?? {},
+        createdAt: clock.now(),
+      };
+      await auditRepository.insert(row, tx);
+      logger.info(
+        { audit: { type: row.type, userId: row.userId, ip: row.ip, data: row.data } },
+        `audit ${row.type}`,
+      );
+    },
+
+    async list(query: PageQuery): Promise<Page<AuditEventView>> {
+      const after: AuditListKey | undefined = decodeOptionalCursor(query.cursor, KeySchema);
+      const rows = await auditRepository.list({ limit: query.limit, after });
+      return toPage(
+        rows,
+        query.limit,
+        (row) => ({ createdAt: row.createdAt.toISOString(), id: row.id }),
+        toAuditEvent,
+      );
+    },
+  };
+}
+
+export type AuditService = ReturnType<typeof createAuditService>;

@@ -1,0 +1,151 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { actorOf, requestContext, requireAuth } from "../../lib/auth.plugin.ts";
+import { PageQuerySchema } from "../../lib/pagination.ts";
+import type { AuthLimits } from "./auth.limits.ts";
+import {
+  AcceptedSchema,
+  ChangePasswordBody,
+  ForgotPasswordBody,
+  ResetPasswordBody,
+  SessionParams,
+  SessionsPageSchema,
+  TokenBody,
+} from "./auth.schema.ts";
+import type { AuthService } from "./auth.service.ts";
+import type { RecoveryService } from "./recovery.service.ts";
+import type { SessionsService } from "./sessions.service.ts";
+
+type Options = {
+  auth: AuthService;
+  recovery: RecoveryService;
+  sessions: SessionsService;
+  limits: AuthLimits;
+};
+
+const tags = ["auth"];
+const bearer = [{ bearerAuth: [] }];
+const accepted = { status: "accepted" as const };
+
+/** Password, email verification and session management. */
+export const accountRoutes: FastifyPluginAsyncZod<Options> = async (app, options) => {
+  const { auth, recovery, sessions, limits } = options;
+
+  app.post(
+    "/api/auth/password",
+    {
+      onRequest: requireAuth,
+      schema: {
+        tags,
+        summary: "Change your password; ends your other sessions",
+        security: bearer,
+        body: ChangePasswordBody,
+      },
+    },
+    async (request, reply) => {
+      await auth.changePassword(actorOf(request), request.body, requestContext(request));
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    "/api/auth/password/forgot",
+    {
+      preValidation: limits.forgot,
+      schema: {
+        tags,
+        summary: "Mail a password reset link (the answer is the same for unknown emails)",
+        security: [],
+        body: ForgotPasswordBody,
+        response: { 202: AcceptedSchema },
+      },
+    },
+    async (request, reply) => {
+      await recovery.forgotPassword(request.body.email);
+      return reply.code(202).send(accepted);
+    },
+  );
+
+  app.post(
+    "/api/auth/password/reset",
+    {
+      preValidation: limits.reset,
+      schema: {
+        tags,
+        summary: "Set a new password with a reset token; ends every session",
+        security: [],
+        body: ResetPasswordBody,
+      },
+    },
+    async (request, reply) => {
+      const { token, newPassword } = request.body;
+      await recovery.resetPassword(token, newPassword, requestContext(request));
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    "/api/auth/email/verify",
+    {
+      schema: {
+        tags,
+        summary: "Confirm an email address with its token",
+        security: [],
+        body: TokenBody,
+      },
+    },
+    async (request, reply) => {
+      await recovery.verifyEmail(request.body.token, requestContext(request));
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    "/api/auth/email/resend",
+    {
+      onRequest: requireAuth,
+      preValidation: limits.resend,
+      schema: {
+        tags,
+        summary: "Send a new verification link",
+        security: bearer,
+        response: { 202: AcceptedSchema },
+      },
+    },
+    async (request, reply) => {
+      await recovery.resendVerification(actorOf(request));
+      return reply.code(202).send(accepted);
+    },
+  );
+
+  app.get(
+    "/api/auth/sessions",
+    {
+      onRequest: requireAuth,
+      schema: {
+        tags,
+        summary: "Your active sessions",
+        security: bearer,
+        querystring: PageQuerySchema,
+        response: { 200: SessionsPageSchema },
+      },
+    },
+    async (request) => sessions.list(actorOf(request), request.query),
+  );
+
+  app.delete(
+    "/api/auth/sessions/:id",
+    {
+      onRequest: requireAuth,
+      schema: {
+        tags,
+        summary: "End one of your sessions",
+        security: bearer,
+        params: SessionParams,
+      },
+    },
+    async (request, reply) => {
+      await sessions.revokeOwn(actorOf(request), request.params.id, requestContext(request));
+      return reply.code(204).send(null);
+    },
+  );
+};

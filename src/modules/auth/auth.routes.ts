@@ -1,0 +1,133 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { actorOf, requestContext, requireAuth } from "../../lib/auth.plugin.ts";
+import { AppError } from "../../lib/errors.ts";
+import { UpdateMeBody, UserSchema } from "../users/users.schema.ts";
+import type { UsersService } from "../users/users.service.ts";
+import { accountRoutes } from "./account.routes.ts";
+import { createAuthLimits } from "./auth.limits.ts";
+import {
+  AuthResponseSchema,
+  LoginBody,
+  LogoutBody,
+  RefreshBody,
+  RegisterBody,
+  TokenPairSchema,
+} from "./auth.schema.ts";
+import type { AuthService } from "./auth.service.ts";
+import type { RecoveryService } from "./recovery.service.ts";
+import type { SessionsService } from "./sessions.service.ts";
+
+type Options = {
+  auth: AuthService;
+  users: UsersService;
+  recovery: RecoveryService;
+  sessions: SessionsService;
+};
+
+const tags = ["auth"];
+const bearer = [{ bearerAuth: [] }];
+
+export const authRoutes: FastifyPluginAsyncZod<Options> = async (app, options) => {
+  const { auth, users, recovery } = options;
+  const limits = createAuthLimits(app, recovery);
+  await app.register(accountRoutes, { ...options, limits });
+
+  app.post(
+    "/api/auth/register",
+    {
+      preValidation: limits.register,
+      schema: {
+        tags,
+        summary: "Create an account and sign in",
+        security: [],
+        body: RegisterBody,
+        response: { 201: AuthResponseSchema },
+      },
+    },
+    async (request, reply) => {
+      const result = await auth.register(request.body, requestContext(request));
+      return reply.code(201).send(result);
+    },
+  );
+
+  app.post(
+    "/api/auth/login",
+    {
+      preValidation: limits.login,
+      schema: {
+        tags,
+        summary: "Sign in with email and password",
+        security: [],
+        body: LoginBody,
+        response: { 200: AuthResponseSchema },
+      },
+    },
+    async (request) => {
+      const { email, password } = request.body;
+      await limits.loginFailures.assertOpen(request, email);
+      try {
+        return await auth.login(email, password, requestContext(request));
+      } catch (error) {
+        const failed = error instanceof AppError && error.code === "invalid_credentials";
+        if (failed) await limits.loginFailures.hit(request, email);
+        throw error;
+      }
+    },
+  );
+
+  app.post(
+    "/api/auth/refresh",
+    {
+      preValidation: limits.refresh,
+      schema: {
+        tags,
+        summary: "Trade a refresh token for a new pair; the old one is spent",
+        security: [],
+        body: RefreshBody,
+        response: { 200: TokenPairSchema },
+      },
+    },
+    async (request) => auth.refresh(request.body.refreshToken, requestContext(request)),
+  );
+
+  app.post(
+    "/api/auth/logout",
+    {
+      onRequest: requireAuth,
+      schema: { tags, summary: "End the current session", security: bearer, body: LogoutBody },
+    },
+    async (request, reply) => {
+      await auth.logout(actorOf(request), request.body?.refreshToken, requestContext(request));
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    "/api/auth/me",
+    {
+      onRequest: requireAuth,
+      schema: {
+        tags,
+        summary: "The signed-in user",
+        security: bearer,
+        response: { 200: UserSchema },
+      },
+    },
+    async (request) => users.me(actorOf(request)),
+  );
+
+  app.patch(
+    "/api/auth/me",
+    {
+      onRequest: requireAuth,
+      schema: {
+        tags,
+        summary: "Change your name (other fields are ignored)",
+        security: bearer,
+        body: UpdateMeBody,
+        response: { 200: UserSchema },
+      },
+    },
+    async (request) => users.updateMe(actorOf(request), request.body),
+  );
+};

@@ -1,0 +1,108 @@
+import type { Db } from "../../db/client.ts";
+import type { Actor } from "../../lib/actor.ts";
+import { ForbiddenError, UnauthorizedError } from "../../lib/errors.ts";
+import type { AuditService, RequestContext } from "../audit/audit.service.ts";
+import { toUser } from "../users/users.schema.ts";
+import type { NewUser, UsersService } from "../users/users.service.ts";
+import type { AuthResponse } from "./auth.schema.ts";
+import type { RecoveryService } from "./recovery.service.ts";
+import type { SessionsService } from "./sessions.service.ts";
+
+type AuthDeps = {
+  db: Db;
+  users: UsersService;
+  sessions: SessionsService;
+  recovery: RecoveryService;
+  audit: AuditService;
+};
+
+export const invalidCredentials = () =>
+  new UnauthorizedError("invalid_credentials", { detail: "The email or password is incorrect." });
+
+export function createAuthService({ db, users, sessions, recovery, audit }: AuthDeps) {
+  return {
+    /** Creates the account, its first session and a verification mail in one transaction. */
+    async register(input: NewUser, context: RequestContext): Promise<AuthResponse> {
+      const prepared = await users.prepare({ ...input, role: "user" });
+      return db.transaction(async (tx) => {
+        const user = await users.insert(prepared, tx);
+        await recovery.sendVerification(user, tx);
+        const { sessionId, pair } = await sessions.start(user, context, tx);
+        await audit.record(
+          { type: "user_registered", userId: user.id, context, data: { sessionId } },
+          tx,
+        );
+        return { user: toUser(user), ...pair };
+      });
+    },
+
+    /** One answer for unknown email, wrong password and disabled account alike. */
+    async login(email: string, password: string, context: RequestContext): Promise<AuthResponse> {
+      const user = await users.verifyCredentials(email, password);
+      if (!user) {
+        await audit.record({ type: "login_failed", userId: null, context, data: { email } });
+        throw invalidCredentials();
+      }
+      return db.transaction(async (tx) => {
+        const { sessionId, pair } = await sessions.start(user, context, tx);
+        await audit.record(
+          { type: "login_succeeded", userId: user.id, context, data: { sessionId } },
+          tx,
+        );
+        return { user: toUser(user), ...pair };
+      });
+    },
+
+    refresh: (refreshToken: string, context: RequestContext) =>
+      sessions.refresh(refreshToken, context),
+
+    /** Ends the caller's session, and the one a given refresh token belongs to if it is theirs. */
+    async logout(actor: Actor, refreshToken: string | undefined, context: RequestContext) {
+      await db.transaction(async (tx) => {
+        await sessions.revoke(actor.sessionId, "logout", tx);
+        const other = refreshToken
+          ? await sessions.sessionOfRefreshToken(refreshToken, tx)
+          : undefined;
+        if (other && other.userId === actor.userId) await sessions.revoke(other.id, "logout", tx);
+        await audit.record(
+          { type: "logout", userId: actor.userId, context, data: { sessionId: actor.sessionId } },
+          tx,
+        );
+      });
+    },
+
+    /** Changes the password and ends every other session; the caller's own stays. */
+    async changePassword(
+      actor: Actor,
+      body: { currentPassword: string; newPassword: string },
+      context: RequestContext,
+    ): Promise<void> {
+      if (!(await users.verifyPassword(actor.userId, body.currentPassword))) {
+        throw new ForbiddenError("invalid_password", { detail: "The current password is wrong." });
+      }
+      const user = await users.findById(actor.userId);
+      if (!user) throw invalidCredentials();
+      const passwordHash = await users.hashAcceptable(user, body.newPassword);
+      await db.transaction(async (tx) => {
+        await users.updatePasswordHash(user.id, passwordHash, tx);
+        const ended = await sessions.revokeAllForUser(
+          user.id,
+          "password_changed",
+          { exceptSessionId: actor.sessionId },
+          tx,
+        );
+        await audit.record(
+          {
+            type: "password_changed",
+            userId: user.id,
+            context,
+            data: { sessionsEnded: ended.length },
+          },
+          tx,
+        );
+      });
+    },
+  };
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

@@ -1,0 +1,40 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { manualClock } from "../../../test/factories/auth.ts";
+import { createUser } from "../../../test/factories/users.ts";
+import { createTestApp, type TestContext } from "../../../test/helpers/app.ts";
+import { resetDatabase } from "../../../test/helpers/database.ts";
+import { drainQueue } from "../../../test/helpers/queue.ts";
+import { refreshTokens, sessions, userTokens } from "./auth.table.ts";
+
+const DAY = 24 * 60 * 60 * 1000;
+
+describe("hourly cleanup of sessions and tokens", () => {
+  let ctx: TestContext;
+  const clock = manualClock();
+  beforeAll(async () => {
+    ctx = await createTestApp({ overrides: { clock } });
+  });
+  beforeEach(() => resetDatabase(ctx.deps.database));
+  afterAll(() => ctx.close());
+
+  it("purges expired sessions, their refresh tokens and expired mail tokens; keeps live ones", async () => {
+    const start = new Date();
+    clock.set(start);
+    const old = await createUser(ctx);
+    await ctx.deps.recovery.forgotPassword(old.user.email);
+    clock.set(new Date(start.getTime() + 8 * DAY));
+    const fresh = await createUser(ctx);
+
+    await ctx.deps.queue.send("maintenance.cleanup", {});
+    await drainQueue(ctx.deps);
+
+    const left = await ctx.deps.db.select().from(sessions);
+    expect(left.map((row) => row.userId)).toEqual([fresh.user.id]);
+    const tokens = await ctx.deps.db.select().from(refreshTokens);
+    expect(tokens.map((row) => row.sessionId)).toEqual([left[0]?.id]);
+    expect(
+      await ctx.deps.db.select().from(userTokens).where(eq(userTokens.userId, old.user.id)),
+    ).toEqual([]);
+  });
+});

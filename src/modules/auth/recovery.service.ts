@@ -1,0 +1,132 @@
+import type { Db, Executor } from "../../db/client.ts";
+import type { Actor } from "../../lib/actor.ts";
+import type { Clock } from "../../lib/clock.ts";
+import { BadRequestError } from "../../lib/errors.ts";
+import type { AuditService, RequestContext } from "../audit/audit.service.ts";
+import type { UsersService } from "../users/users.service.ts";
+import type { UserRow } from "../users/users.table.ts";
+import { type AuthMailer, mailLink } from "./auth.mail.ts";
+import type { UserTokenPurpose } from "./auth.table.ts";
+import type { SessionsService } from "./sessions.service.ts";
+import { generateOpaqueToken, hashToken, sameHash } from "./tokens.ts";
+import type { UserTokensRepository } from "./user-tokens.repository.ts";
+
+export const RESET_TOKEN_TTL_MS = 30 * 60 * 1000;
+export const VERIFICATION_TOKEN_TTL_MS = 24 * 60 * 60 * 1000;
+
+type RecoveryDeps = {
+  db: Db;
+  users: UsersService;
+  sessions: SessionsService;
+  userTokensRepository: UserTokensRepository;
+  mailer: AuthMailer;
+  audit: AuditService;
+  clock: Clock;
+  appUrl: string;
+};
+
+const invalidToken = () =>
+  new BadRequestError("invalid_token", { detail: "The link is invalid, expired or already used." });
+
+/** Email verification and password reset: single-use tokens sent by mail. */
+export function createRecoveryService(deps: RecoveryDeps) {
+  const { db, users, sessions, userTokensRepository: tokens, mailer, audit, clock } = deps;
+
+  /** Replaces any live token of the purpose with a new one; only its hash is stored. */
+  async function issue(user: UserRow, purpose: UserTokenPurpose, ttlMs: number, tx: Executor) {
+    const now = clock.now();
+    await tokens.spendAllFor(user.id, purpose, now, tx);
+    const token = generateOpaqueToken();
+    await tokens.insert(
+      {
+        userId: user.id,
+        purpose,
+        tokenHash: hashToken(token),
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + ttlMs),
+      },
+      tx,
+    );
+    return token;
+  }
+
+  async function spend(purpose: UserTokenPurpose, token: string, tx: Executor) {
+    const tokenHash = hashToken(token);
+    const row = await tokens.spend(purpose, tokenHash, clock.now(), tx);
+    if (!row || !sameHash(row.tokenHash, tokenHash)) throw invalidToken();
+    const user = await users.findById(row.userId, tx);
+    if (!user) throw invalidToken();
+    return user;
+  }
+
+  async function sendVerification(user: UserRow, tx: Executor): Promise<void> {
+    const token = await issue(user, "email_verification", VERIFICATION_TOKEN_TTL_MS, tx);
+    const url = mailLink(deps.appUrl, "verify-email", token);
+    await mailer.send(
+      { to: user.email, template: "auth.verify-email", data: { name: user.name, url } },
+      tx,
+    );
+  }
+
+  return {
+    sendVerification,
+
+    /** Always succeeds from the caller's view, so it cannot tell which emails exist. */
+    async forgotPassword(email: string): Promise<void> {
+      const user = await users.findByEmail(email);
+      if (!user || user.disabledAt) return;
+      await db.transaction(async (tx) => {
+        const token = await issue(user, "password_reset", RESET_TOKEN_TTL_MS, tx);
+        const url = mailLink(deps.appUrl, "reset-password", token);
+        await mailer.send(
+          { to: user.email, template: "auth.reset-password", data: { name: user.name, url } },
+          tx,
+        );
+      });
+    },
+
+    /** Sets the new password and ends every session; a refused password leaves the token unspent. */
+    async resetPassword(token: string, newPassword: string, context: RequestContext) {
+      await db.transaction(async (tx) => {
+        const user = await spend("password_reset", token, tx);
+        const passwordHash = await users.hashAcceptable(user, newPassword);
+        await users.updatePasswordHash(user.id, passwordHash, tx);
+        // The mail reached its owner, so the address is proven too.
+        await users.markEmailVerified(user, tx);
+        const ended = await sessions.revokeAllForUser(user.id, "password_reset", {}, tx);
+        await audit.record(
+          {
+            type: "password_reset",
+            userId: user.id,
+            context,
+            data: { sessionsEnded: ended.length },
+          },
+          tx,
+        );
+      });
+    },
+
+    /** Whose live reset token this is, for the per-email rate limit of resets. */
+    async emailOfResetToken(token: string): Promise<string | undefined> {
+      const row = await tokens.findLive("password_reset", hashToken(token), clock.now());
+      return row ? (await users.findById(row.userId))?.email : undefined;
+    },
+
+    async verifyEmail(token: string, context: RequestContext): Promise<void> {
+      await db.transaction(async (tx) => {
+        const user = await spend("email_verification", token, tx);
+        await users.markEmailVerified(user, tx);
+        await audit.record({ type: "email_verified", userId: user.id, context }, tx);
+      });
+    },
+
+    /** Sends a fresh link unless the address is already verified; older links stop working. */
+    async resendVerification(actor: Actor): Promise<void> {
+      const user = await users.findById(actor.userId);
+      if (!user || user.emailVerifiedAt) return;
+      await db.transaction((tx) => sendVerification(user, tx));
+    },
+  };
+}
+
+export type RecoveryService = ReturnType<typeof createRecoveryService>;

@@ -1,0 +1,154 @@
+import { and, eq, gt, isNull, lt, ne, or, sql } from "drizzle-orm";
+import type { Db, Executor } from "../../db/client.ts";
+import { users } from "../users/users.table.ts";
+import { refreshTokens, type SessionRow, sessions } from "./auth.table.ts";
+
+export type NewSession = Pick<
+  SessionRow,
+  "userId" | "createdAt" | "lastUsedAt" | "expiresAt" | "absoluteExpiresAt" | "userAgent" | "ip"
+>;
+export type NewRefreshToken = {
+  sessionId: string;
+  tokenHash: string;
+  createdAt: Date;
+  expiresAt: Date;
+};
+export type SessionListKey = { createdAt: string; id: string };
+
+export function createSessionsRepository(db: Db) {
+  return {
+    async insert(values: NewSession, tx: Executor = db): Promise<SessionRow> {
+      const [row] = await tx.insert(sessions).values(values).returning();
+      return row as SessionRow;
+    },
+
+    /** The session and the state of its user, in one statement: the per-request check. */
+    async findActive(id: string, now: Date, tx: Executor = db) {
+      const [row] = await tx
+        .select({
+          id: sessions.id,
+          userId: sessions.userId,
+          role: users.role,
+          disabledAt: users.disabledAt,
+        })
+        .from(sessions)
+        .innerJoin(users, eq(users.id, sessions.userId))
+        .where(
+          and(
+            eq(sessions.id, id),
+            isNull(sessions.revokedAt),
+            gt(sessions.expiresAt, now),
+            gt(sessions.absoluteExpiresAt, now),
+          ),
+        );
+      return row;
+    },
+
+    async findById(id: string, tx: Executor = db): Promise<SessionRow | undefined> {
+      const [row] = await tx.select().from(sessions).where(eq(sessions.id, id));
+      return row;
+    },
+
+    async touch(
+      id: string,
+      values: Pick<SessionRow, "lastUsedAt" | "expiresAt">,
+      tx: Executor = db,
+    ): Promise<void> {
+      await tx.update(sessions).set(values).where(eq(sessions.id, id));
+    },
+
+    /** Revokes matching live sessions and returns their ids. */
+    async revoke(
+      where: { id?: string; userId?: string; exceptId?: string },
+      reason: string,
+      now: Date,
+      tx: Executor = db,
+    ): Promise<string[]> {
+      const rows = await tx
+        .update(sessions)
+        .set({ revokedAt: now, revokedReason: reason })
+        .where(
+          and(
+            isNull(sessions.revokedAt),
+            where.id ? eq(sessions.id, where.id) : undefined,
+            where.userId ? eq(sessions.userId, where.userId) : undefined,
+            where.exceptId ? ne(sessions.id, where.exceptId) : undefined,
+          ),
+        )
+        .returning({ id: sessions.id });
+      return rows.map((row) => row.id);
+    },
+
+    async listActive(
+      options: { userId: string; now: Date; limit: number; after?: SessionListKey },
+      tx: Executor = db,
+    ): Promise<SessionRow[]> {
+      const after = options.after;
+      return tx
+        .select()
+        .from(sessions)
+        .where(
+          and(
+            eq(sessions.userId, options.userId),
+            isNull(sessions.revokedAt),
+            gt(sessions.expiresAt, options.now),
+            gt(sessions.absoluteExpiresAt, options.now),
+            after
+              ? or(
+                  lt(sessions.createdAt, new Date(after.createdAt)),
+                  and(eq(sessions.createdAt, new Date(after.createdAt)), lt(sessions.id, after.id)),
+                )
+              : undefined,
+          ),
+        )
+        .orderBy(sql`${sessions.createdAt} desc`, sql`${sessions.id} desc`)
+        .limit(options.limit + 1);
+    },
+
+    async insertRefreshToken(values: NewRefreshToken, tx: Executor = db): Promise<void> {
+      await tx.insert(refreshTokens).values(values);
+    },
+
+    /**
+     * Marks an unspent refresh token spent and returns it; a single UPDATE, so of many
+     * concurrent callers exactly one gets the row.
+     */
+    async spendRefreshToken(tokenHash: string, now: Date, tx: Executor = db) {
+      const [row] = await tx
+        .update(refreshTokens)
+        .set({ usedAt: now })
+        .where(and(eq(refreshTokens.tokenHash, tokenHash), isNull(refreshTokens.usedAt)))
+        .returning();
+      return row;
+    },
+
+    async findRefreshToken(tokenHash: string, tx: Executor = db) {
+      const [row] = await tx
+        .select()
+        .from(refreshTokens)
+        .where(eq(refreshTokens.tokenHash, tokenHash));
+      return row;
+    },
+
+    /** Deletes sessions (and, by cascade, their tokens) that can no longer be used. */
+    async purgeExpired(before: Date, tx: Executor = db): Promise<number> {
+      const deletedTokens = await tx
+        .delete(refreshTokens)
+        .where(lt(refreshTokens.expiresAt, before))
+        .returning({ id: refreshTokens.id });
+      const deleted = await tx
+        .delete(sessions)
+        .where(
+          or(
+            lt(sessions.expiresAt, before),
+            lt(sessions.absoluteExpiresAt, before),
+            lt(sessions.revokedAt, before),
+          ),
+        )
+        .returning({ id: sessions.id });
+      return deleted.length + deletedTokens.length;
+    },
+  };
+}
+
+export type SessionsRepository = ReturnType<typeof createSessionsRepository>;

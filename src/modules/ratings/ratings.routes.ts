@@ -1,0 +1,61 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { actorOf, requireAuth } from "../../lib/auth.plugin.ts";
+import { RecipeParams } from "../recipes/recipes.schema.ts";
+import { ListRatingsQuery, RateBody, RatingPageSchema, RatingSchema } from "./ratings.schema.ts";
+import type { RatingsService } from "./ratings.service.ts";
+
+type Options = { ratings: RatingsService };
+
+const tags = ["ratings"];
+
+export const ratingsRoutes: FastifyPluginAsyncZod<Options> = async (app, { ratings }) => {
+  app.put(
+    "/api/recipes/:id/rating",
+    {
+      preHandler: requireAuth,
+      schema: {
+        tags,
+        summary: "Rate someone else's recipe (one rating per user; replaces yours)",
+        security: [{ bearerAuth: [] }],
+        params: RecipeParams,
+        body: RateBody,
+        response: { 200: RatingSchema },
+      },
+    },
+    async (request) => ratings.rate(actorOf(request), request.params.id, request.body),
+  );
+
+  app.delete(
+    "/api/recipes/:id/rating",
+    {
+      preHandler: requireAuth,
+      schema: {
+        tags,
+        summary: "Remove your rating (idempotent)",
+        security: [{ bearerAuth: [] }],
+        params: RecipeParams,
+        response: { 204: z.null().describe("Removed") },
+      },
+    },
+    async (request, reply) => {
+      await ratings.unrate(actorOf(request), request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    "/api/recipes/:id/ratings",
+    {
+      schema: {
+        tags,
+        summary: "Ratings of a recipe, newest first",
+        security: [{}, { bearerAuth: [] }],
+        params: RecipeParams,
+        querystring: ListRatingsQuery,
+        response: { 200: RatingPageSchema },
+      },
+    },
+    async (request) => ratings.list(request.actor, request.params.id, request.query),
+  );
+};

@@ -1,0 +1,271 @@
+import { and, asc, eq, getTableColumns, gt, inArray, type SQL, sql } from "drizzle-orm";
+import type { Db, Executor } from "../../db/client.ts";
+import { favorites } from "../favorites/favorites.table.ts";
+import { tagCounts } from "../tags/tags.table.ts";
+import { users } from "../users/users.table.ts";
+import { listFilters, listOrder, type RecipeListParams } from "./recipes.sql.ts";
+import {
+  type RecipeIngredientRow,
+  type RecipeRow,
+  recipeIngredients,
+  recipes,
+  recipeTags,
+} from "./recipes.table.ts";
+
+export type TagCountChange = { tag: string; delta: number };
+
+export type IngredientValues = Omit<RecipeIngredientRow, "recipeId" | "position">;
+
+export type RecipeValues = Pick<
+  RecipeRow,
+  | "title"
+  | "description"
+  | "servings"
+  | "prepMinutes"
+  | "cookMinutes"
+  | "visibility"
+  | "steps"
+  | "updatedAt"
+>;
+
+/** A recipe's columns, its author's name, and whether the viewer favorited it. */
+export type RecipeRecord = Omit<RecipeRow, "search" | "ingredientSearch"> & {
+  authorName: string;
+  favorited: boolean;
+};
+export type RecipeSummaryRecord = RecipeRecord & { ingredientCount: number; sortKey: string };
+
+const {
+  search: _search,
+  ingredientSearch: _ingredientSearch,
+  ...recipeColumns
+} = getTableColumns(recipes);
+
+export function searchDocuments(values: RecipeValues, ingredients: IngredientValues[]) {
+  const names = ingredients.map((ingredient) => ingredient.name).join(" ");
+  return {
+    search: sql`setweight(to_tsvector('english', ${values.title}::text), 'A')
+      || setweight(to_tsvector('english', ${values.description}::text), 'B')
+      || setweight(to_tsvector('english', ${names}::text), 'C')`,
+    ingredientSearch: sql`to_tsvector('simple', ${names}::text)`,
+  };
+}
+
+// A left join rather than EXISTS: the planner then probes the favorites primary key once per
+// row of the page, instead of hashing all of a prolific user's favorites first.
+function favoritesOf(viewerId: string | null): SQL {
+  if (viewerId === null) return sql`false`;
+  return and(eq(favorites.recipeId, recipes.id), eq(favorites.userId, viewerId)) as SQL;
+}
+
+const favorited = sql<boolean>`${favorites.userId} is not null`;
+
+const ingredientCount = sql<number>`(select count(*) from ${recipeIngredients}
+  where ${recipeIngredients.recipeId} = ${recipes.id})`.mapWith(Number);
+
+export function createRecipesRepository(db: Db) {
+  return {
+    /** One statement: the recipe, its author's name and the viewer's favorite. */
+    async findById(
+      id: string,
+      viewerId: string | null,
+      tx: Executor = db,
+    ): Promise<RecipeRecord | undefined> {
+      const [row] = await tx
+        .select({ ...recipeColumns, authorName: users.name, favorited })
+        .from(recipes)
+        .innerJoin(users, eq(users.id, recipes.authorId))
+        .leftJoin(favorites, favoritesOf(viewerId))
+        .where(eq(recipes.id, id));
+      return row;
+    },
+
+    /** Locks the row for the rest of the transaction, so concurrent writers queue up. */
+    async lockById(id: string, tx: Executor) {
+      const [row] = await tx
+        .select({
+          id: recipes.id,
+          authorId: recipes.authorId,
+          visibility: recipes.visibility,
+          version: recipes.version,
+        })
+        .from(recipes)
+        .where(eq(recipes.id, id))
+        .for("update");
+      return row;
+    },
+
+    async ingredientsOf(recipeIds: string[], tx: Executor = db) {
+      if (recipeIds.length === 0) return [];
+      return tx
+        .select()
+        .from(recipeIngredients)
+        .where(inArray(recipeIngredients.recipeId, recipeIds))
+        .orderBy(asc(recipeIngredients.recipeId), asc(recipeIngredients.position));
+    },
+
+    async tagsOf(recipeIds: string[], tx: Executor = db) {
+      if (recipeIds.length === 0) return [];
+      return tx
+        .select()
+        .from(recipeTags)
+        .where(inArray(recipeTags.recipeId, recipeIds))
+        .orderBy(asc(recipeTags.tag));
+    },
+
+    async insert(
+      values: RecipeValues & { authorId: string; createdAt: Date },
+      ingredients: IngredientValues[],
+      tags: string[],
+      tx: Executor = db,
+    ): Promise<string> {
+      const [row] = await tx
+        .insert(recipes)
+        .values({ ...values, ...searchDocuments(values, ingredients) })
+        .returning({ id: recipes.id });
+      const id = (row as { id: string }).id;
+      await insertChildren(tx, id, ingredients, tags);
+      return id;
+    },
+
+    /** Writes the whole new state (search documents included) and bumps the version. */
+    async update(
+      id: string,
+      values: RecipeValues,
+      ingredients: IngredientValues[],
+      children: { ingredients: boolean; tags: string[] | undefined },
+      tx: Executor = db,
+    ): Promise<void> {
+      await tx
+        .update(recipes)
+        .set({
+          ...values,
+          ...searchDocuments(values, ingredients),
+          version: sql`${recipes.version} + 1`,
+        })
+        .where(eq(recipes.id, id));
+      if (children.ingredients) {
+        await tx.delete(recipeIngredients).where(eq(recipeIngredients.recipeId, id));
+      }
+      if (children.tags) await tx.delete(recipeTags).where(eq(recipeTags.recipeId, id));
+      await insertChildren(tx, id, children.ingredients ? ingredients : [], children.tags ?? []);
+    },
+
+    /**
+     * Adds to the public-recipe count of each tag. Rows are written in tag order, so concurrent
+     * writers lock them in the same order and cannot deadlock.
+     */
+    async adjustTagCounts(changes: TagCountChange[], tx: Executor = db): Promise<void> {
+      const rows = changes
+        .filter((change) => change.delta !== 0)
+        .sort((a, b) => (a.tag < b.tag ? -1 : 1))
+        .map((change) => ({ tag: change.tag, publicCount: change.delta }));
+      if (rows.length === 0) return;
+      await tx
+        .insert(tagCounts)
+        .values(rows)
+        .onConflictDoUpdate({
+          target: tagCounts.tag,
+          set: { publicCount: sql`${tagCounts.publicCount} + excluded.public_count` },
+        });
+    },
+
+    /** A page of one author's recipes in id order, for exporting an account. */
+    async recordsByAuthor(
+      authorId: string,
+      afterId: string | undefined,
+      limit: number,
+      tx: Executor = db,
+    ): Promise<RecipeRecord[]> {
+      return tx
+        .select({ ...recipeColumns, authorName: users.name, favorited: sql<boolean>`false` })
+        .from(recipes)
+        .innerJoin(users, eq(users.id, recipes.authorId))
+        .where(and(eq(recipes.authorId, authorId), afterId ? gt(recipes.id, afterId) : undefined))
+        .orderBy(asc(recipes.id))
+        .limit(limit);
+    },
+
+    async idsByAuthor(authorId: string, limit: number, tx: Executor = db) {
+      return tx
+        .select({ id: recipes.id })
+        .from(recipes)
+        .where(eq(recipes.authorId, authorId))
+        .limit(limit);
+    },
+
+    async remove(id: string, tx: Executor = db): Promise<void> {
+      await tx.delete(recipes).where(eq(recipes.id, id));
+    },
+
+    /**
+     * One statement for a whole page, whatever its size: summaries with author, ingredient count
+     * and favorite flag. Fetches `limit + 1` rows so the caller knows whether a next page exists.
+     */
+    async list(params: RecipeListParams, tx: Executor = db): Promise<RecipeSummaryRecord[]> {
+      const { orderBy, sortKey, after } = listOrder(params);
+      return tx
+        .select({
+          ...recipeColumns,
+          authorName: users.name,
+          favorited,
+          ingredientCount,
+          sortKey,
+        })
+        .from(recipes)
+        .innerJoin(users, eq(users.id, recipes.authorId))
+        .leftJoin(favorites, favoritesOf(params.viewerId))
+        .where(and(...listFilters(params), after))
+        .orderBy(...orderBy)
+        .limit(params.limit + 1);
+    },
+
+    /** Summaries of given recipes in one statement (order not kept; the caller orders). */
+    async summariesByIds(ids: string[], viewerId: string | null, tx: Executor = db) {
+      if (ids.length === 0) return [];
+      return tx
+        .select({
+          ...recipeColumns,
+          authorName: users.name,
+          favorited,
+          ingredientCount,
+        })
+        .from(recipes)
+        .innerJoin(users, eq(users.id, recipes.authorId))
+        .leftJoin(favorites, favoritesOf(viewerId))
+        .where(inArray(recipes.id, ids));
+    },
+
+    /** Who wrote which recipes and who may see them: what authorization needs, one statement. */
+    async accessOf(ids: string[], tx: Executor = db) {
+      if (ids.length === 0) return [];
+      return tx
+        .select({
+          id: recipes.id,
+          authorId: recipes.authorId,
+          visibility: recipes.visibility,
+          servings: recipes.servings,
+        })
+        .from(recipes)
+        .where(inArray(recipes.id, ids));
+    },
+  };
+}
+
+async function insertChildren(
+  tx: Executor,
+  recipeId: string,
+  ingredients: IngredientValues[],
+  tags: string[],
+): Promise<void> {
+  if (ingredients.length > 0) {
+    await tx
+      .insert(recipeIngredients)
+      .values(ingredients.map((ingredient, position) => ({ ...ingredient, recipeId, position })));
+  }
+  if (tags.length > 0) {
+    await tx.insert(recipeTags).values(tags.map((tag) => ({ recipeId, tag })));
+  }
+}
+
+export type RecipesRepository = ReturnType<typeof createRecipesRepository>;

@@ -1,0 +1,126 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { actorOf, requireAuth } from "../../lib/auth.plugin.ts";
+import { etagOf, versionFromIfMatch } from "./recipes.etag.ts";
+import {
+  CreateRecipeBody,
+  GetRecipeQuery,
+  ListRecipesQuery,
+  RecipeParams,
+  RecipeSchema,
+  RecipeSummaryPageSchema,
+  UpdateRecipeBody,
+} from "./recipes.schema.ts";
+import type { RecipesService } from "./recipes.service.ts";
+
+type Options = { recipes: RecipesService };
+
+const tags = ["recipes"];
+const signedIn = [{ bearerAuth: [] }];
+const optionalAuth: Record<string, string[]>[] = [{}, { bearerAuth: [] }];
+const IfMatchHeaders = z.looseObject({
+  "if-match": z.string().max(200).optional().describe('The `ETag` you read, e.g. `"3"`'),
+});
+
+export const recipesRoutes: FastifyPluginAsyncZod<Options> = async (app, { recipes }) => {
+  app.post(
+    "/api/recipes",
+    {
+      preHandler: requireAuth,
+      schema: {
+        tags,
+        summary: "Create a recipe",
+        security: signedIn,
+        body: CreateRecipeBody,
+        response: { 201: RecipeSchema },
+      },
+    },
+    async (request, reply) => {
+      const recipe = await recipes.create(actorOf(request), request.body);
+      reply.header("location", `/api/recipes/${recipe.id}`).header("etag", etagOf(recipe.version));
+      return reply.code(201).send(recipe);
+    },
+  );
+
+  app.get(
+    "/api/recipes",
+    {
+      schema: {
+        tags,
+        summary: "Search and list recipes the caller may see",
+        security: optionalAuth,
+        querystring: ListRecipesQuery,
+        response: { 200: RecipeSummaryPageSchema },
+      },
+    },
+    async (request) => recipes.list(request.actor, request.query),
+  );
+
+  app.get(
+    "/api/recipes/:id",
+    {
+      schema: {
+        tags,
+        summary: "Read a recipe, optionally scaled to a number of servings",
+        security: optionalAuth,
+        params: RecipeParams,
+        querystring: GetRecipeQuery,
+        response: { 200: RecipeSchema },
+      },
+    },
+    async (request, reply) => {
+      const { servings } = request.query;
+      const recipe = await recipes.get(request.actor, request.params.id, servings);
+      // A scaled recipe is another representation; only the stored one carries the version tag.
+      if (servings === undefined) reply.header("etag", etagOf(recipe.version));
+      return recipe;
+    },
+  );
+
+  app.patch(
+    "/api/recipes/:id",
+    {
+      preHandler: requireAuth,
+      schema: {
+        tags,
+        summary: "Change a recipe (author or admin); lists replace whole",
+        description: "Send `If-Match` with the ETag you read; without it the change applies.",
+        security: signedIn,
+        params: RecipeParams,
+        headers: IfMatchHeaders,
+        body: UpdateRecipeBody,
+        response: { 200: RecipeSchema },
+      },
+    },
+    async (request, reply) => {
+      const ifMatch = versionFromIfMatch(request.headers["if-match"]);
+      const recipe = await recipes.update(
+        actorOf(request),
+        request.params.id,
+        request.body,
+        ifMatch,
+      );
+      return reply.header("etag", etagOf(recipe.version)).send(recipe);
+    },
+  );
+
+  app.delete(
+    "/api/recipes/:id",
+    {
+      preHandler: requireAuth,
+      schema: {
+        tags,
+        summary: "Delete a recipe (author or admin)",
+        security: signedIn,
+        params: RecipeParams,
+        headers: IfMatchHeaders,
+        response: { 204: z.null().describe("Deleted") },
+      },
+    },
+    async (request, reply) => {
+      const ifMatch = versionFromIfMatch(request.headers["if-match"]);
+      await recipes.remove(actorOf(request), request.params.id, ifMatch);
+      return reply.code(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,84 @@
+import { eq, lte, or, type SQL, sql } from "drizzle-orm";
+import type { Sort } from "./recipes.schema.ts";
+import { recipes, recipeTags } from "./recipes.table.ts";
+
+/** The list query's inputs, already validated and resolved by the service. */
+export type RecipeListParams = {
+  viewerId: string | null;
+  /** Contains at least one searchable word (the service answers empty otherwise). */
+  q?: string;
+  tags: string[];
+  /** Letters and digits only, so they are safe inside `to_tsquery`. */
+  ingredientWords: string[];
+  maxTotalMinutes?: number;
+  authorId?: string;
+  visibility?: "public" | "private";
+  sort: Sort;
+  /** The sort key and id of the last row of the previous page. */
+  after?: [string, string];
+  limit: number;
+};
+
+const query = (q: string) => sql`websearch_to_tsquery('english', ${q})`;
+
+export function listFilters(params: RecipeListParams): SQL[] {
+  const filters: (SQL | undefined)[] = [
+    params.viewerId === null
+      ? eq(recipes.visibility, "public")
+      : or(eq(recipes.visibility, "public"), eq(recipes.authorId, params.viewerId)),
+    params.q === undefined ? undefined : sql`${recipes.search} @@ ${query(params.q)}`,
+    ...params.tags.map(
+      (tag) => sql`exists (select 1 from ${recipeTags}
+        where ${recipeTags.recipeId} = ${recipes.id} and ${recipeTags.tag} = ${tag})`,
+    ),
+    params.ingredientWords.length === 0
+      ? undefined
+      : sql`${recipes.ingredientSearch} @@ to_tsquery('simple', ${params.ingredientWords
+          .map((word) => `${word}:*`)
+          .join(" & ")})`,
+    params.maxTotalMinutes === undefined
+      ? undefined
+      : lte(recipes.totalMinutes, params.maxTotalMinutes),
+    params.authorId === undefined ? undefined : eq(recipes.authorId, params.authorId),
+    params.visibility === undefined ? undefined : eq(recipes.visibility, params.visibility),
+  ];
+  return filters.filter((filter): filter is SQL => filter !== undefined);
+}
+
+type SortSpec = { key: SQL; type: "timestamptz" | "float8" | "real"; direction: "asc" | "desc" };
+
+function sortSpec(params: RecipeListParams): SortSpec {
+  switch (params.sort) {
+    case "oldest":
+      return { key: sql`${recipes.createdAt}`, type: "timestamptz", direction: "asc" };
+    case "rating":
+      return { key: sql`${recipes.ratingAverage}`, type: "float8", direction: "desc" };
+    case "relevance":
+      return {
+        key: sql`ts_rank(${recipes.search}, ${query(params.q ?? "")})`,
+        type: "real",
+        direction: "desc",
+      };
+    default:
+      return { key: sql`${recipes.createdAt}`, type: "timestamptz", direction: "desc" };
+  }
+}
+
+/**
+ * The order of a list and its keyset condition. Ties are broken by id, so the order is total and
+ * walking the cursors returns every row exactly once. The sort key travels through the cursor as
+ * PostgreSQL's own text form, which casts back to the exact same value (microseconds included).
+ */
+export function listOrder(params: RecipeListParams) {
+  const { key, type, direction } = sortSpec(params);
+  const dir = sql.raw(direction);
+  const after = params.after
+    ? sql`(${key}, ${recipes.id}) ${sql.raw(direction === "desc" ? "<" : ">")}
+        (${params.after[0]}::${sql.raw(type)}, ${params.after[1]}::uuid)`
+    : undefined;
+  return {
+    orderBy: [sql`${key} ${dir}`, sql`${recipes.id} ${dir}`],
+    sortKey: sql<string>`(${key})::text`,
+    after,
+  };
+}

@@ -1,0 +1,82 @@
+import { and, eq, ilike, lt, or, type SQL, sql } from "drizzle-orm";
+import type { Db, Executor } from "../../db/client.ts";
+import { ConflictError } from "../../lib/errors.ts";
+import { type NewUserRow, type UserRow, users } from "./users.table.ts";
+
+export type UserListKey = { createdAt: string; id: string };
+export type UserPatch = Partial<
+  Pick<UserRow, "name" | "role" | "passwordHash" | "emailVerifiedAt" | "disabledAt">
+>;
+
+function isUniqueViolation(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    if ((current as { code?: unknown }).code === "23505") return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
+}
+
+export function createUsersRepository(db: Db) {
+  return {
+    async findById(id: string, tx: Executor = db): Promise<UserRow | undefined> {
+      const [row] = await tx.select().from(users).where(eq(users.id, id));
+      return row;
+    },
+
+    async findByEmail(email: string, tx: Executor = db): Promise<UserRow | undefined> {
+      const [row] = await tx.select().from(users).where(eq(users.email, email));
+      return row;
+    },
+
+    async insert(values: NewUserRow, tx: Executor = db): Promise<UserRow> {
+      try {
+        const [row] = await tx.insert(users).values(values).returning();
+        return row as UserRow;
+      } catch (error) {
+        if (isUniqueViolation(error)) {
+          throw new ConflictError("email_taken", { detail: "This email is already registered." });
+        }
+        throw error;
+      }
+    },
+
+    async update(id: string, patch: UserPatch, tx: Executor = db): Promise<UserRow | undefined> {
+      const [row] = await tx
+        .update(users)
+        .set({ ...patch, updatedAt: sql`now()` })
+        .where(eq(users.id, id))
+        .returning();
+      return row;
+    },
+
+    /** Newest first; `q` matches a substring of the email or the name, case-insensitively. */
+    async list(
+      options: { limit: number; after?: UserListKey; q?: string },
+      tx: Executor = db,
+    ): Promise<UserRow[]> {
+      const conditions: (SQL | undefined)[] = [];
+      if (options.q) {
+        const pattern = `%${escapeLike(options.q)}%`;
+        conditions.push(or(ilike(users.email, pattern), ilike(users.name, pattern)));
+      }
+      if (options.after) {
+        const at = new Date(options.after.createdAt);
+        conditions.push(
+          or(lt(users.createdAt, at), and(eq(users.createdAt, at), lt(users.id, options.after.id))),
+        );
+      }
+      return tx
+        .select()
+        .from(users)
+        .where(and(...conditions))
+        .orderBy(sql`${users.createdAt} desc`, sql`${users.id} desc`)
+        .limit(options.limit + 1);
+    },
+  };
+}
+
+export type UsersRepository = ReturnType<typeof createUsersRepository>;

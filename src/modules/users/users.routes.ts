@@ -1,0 +1,50 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { actorOf, requestContext, requireAdmin } from "../../lib/auth.plugin.ts";
+import type { AdminUsersService } from "./admin-users.service.ts";
+import {
+  AdminUpdateUserBody,
+  AdminUserParams,
+  AdminUserSchema,
+  AdminUsersPageSchema,
+  AdminUsersQuery,
+} from "./users.schema.ts";
+
+type Options = { adminUsers: AdminUsersService };
+
+const tags = ["admin"];
+const security = [{ bearerAuth: [] }];
+
+/** Administration of accounts; every route needs the admin role. */
+export const usersAdminRoutes: FastifyPluginAsyncZod<Options> = async (app, { adminUsers }) => {
+  app.get(
+    "/api/admin/users",
+    {
+      onRequest: requireAdmin,
+      schema: {
+        tags,
+        summary: "List users, newest first; `q` filters on email and name",
+        security,
+        querystring: AdminUsersQuery,
+        response: { 200: AdminUsersPageSchema },
+      },
+    },
+    async (request) => adminUsers.list(request.query),
+  );
+
+  app.patch(
+    "/api/admin/users/:id",
+    {
+      onRequest: requireAdmin,
+      schema: {
+        tags,
+        summary: "Change a role or disable an account; ends the user's sessions",
+        security,
+        params: AdminUserParams,
+        body: AdminUpdateUserBody,
+        response: { 200: AdminUserSchema },
+      },
+    },
+    async (request) =>
+      adminUsers.update(actorOf(request), request.params.id, request.body, requestContext(request)),
+  );
+};

@@ -1,0 +1,102 @@
+import type { Db, Executor } from "../../db/client.ts";
+import type { Actor, Role } from "../../lib/actor.ts";
+import type { Clock } from "../../lib/clock.ts";
+import { NotFoundError } from "../../lib/errors.ts";
+import type { PasswordHasher } from "../../lib/passwords.ts";
+import { assertAcceptablePassword } from "../auth/password-policy.ts";
+import type { UsersRepository } from "./users.repository.ts";
+import { normaliseEmail, toUser, type User } from "./users.schema.ts";
+import type { NewUserRow, UserRow } from "./users.table.ts";
+
+type UsersDeps = {
+  db: Db;
+  usersRepository: UsersRepository;
+  hasher: PasswordHasher;
+  dummyHash: () => Promise<string>;
+  clock: Clock;
+};
+
+export type NewUser = { email: string; password: string; name: string; role?: Role };
+
+export const userNotFound = () => new NotFoundError("user_not_found", { detail: "No such user." });
+
+export function createUsersService({ db, usersRepository, hasher, dummyHash, clock }: UsersDeps) {
+  /** Checks the password policy and hashes, outside any transaction (hashing is slow). */
+  async function prepare(input: NewUser): Promise<NewUserRow> {
+    const email = normaliseEmail(input.email);
+    assertAcceptablePassword(input.password, email, "body.password");
+    const now = clock.now();
+    return {
+      email,
+      name: input.name.trim(),
+      role: input.role ?? "user",
+      passwordHash: await hasher.hash(input.password),
+      createdAt: now,
+      updatedAt: now,
+    };
+  }
+
+  return {
+    prepare,
+
+    /** A taken email is a 409 `email_taken`. */
+    insert: (row: NewUserRow, tx: Executor = db) => usersRepository.insert(row, tx),
+
+    async create(input: NewUser): Promise<UserRow> {
+      return usersRepository.insert(await prepare(input));
+    },
+
+    /**
+     * The user an email and password identify, or undefined. A hash is verified whether or
+     * not the email exists, so unknown emails cost as much as wrong passwords.
+     */
+    async verifyCredentials(email: string, password: string): Promise<UserRow | undefined> {
+      const user = await usersRepository.findByEmail(normaliseEmail(email));
+      const valid = await hasher.verify(user?.passwordHash ?? (await dummyHash()), password);
+      if (!user || !valid || user.disabledAt) return undefined;
+      if (hasher.needsRehash(user.passwordHash)) {
+        await usersRepository.update(user.id, { passwordHash: await hasher.hash(password) });
+      }
+      return user;
+    },
+
+    async verifyPassword(userId: string, password: string): Promise<boolean> {
+      const user = await usersRepository.findById(userId);
+      return user !== undefined && (await hasher.verify(user.passwordHash, password));
+    },
+
+    /** The hash of a new password, after checking the policy against the user's email. */
+    async hashAcceptable(user: UserRow, password: string): Promise<string> {
+      assertAcceptablePassword(password, user.email, "body.newPassword");
+      return hasher.hash(password);
+    },
+
+    async updatePasswordHash(userId: string, passwordHash: string, tx: Executor = db) {
+      await usersRepository.update(userId, { passwordHash }, tx);
+    },
+
+    async markEmailVerified(user: UserRow, tx: Executor = db): Promise<void> {
+      if (user.emailVerifiedAt) return;
+      await usersRepository.update(user.id, { emailVerifiedAt: clock.now() }, tx);
+    },
+
+    findById: (id: string, tx: Executor = db) => usersRepository.findById(id, tx),
+    findByEmail: (email: string, tx: Executor = db) =>
+      usersRepository.findByEmail(normaliseEmail(email), tx),
+
+    async me(actor: Actor): Promise<User> {
+      const user = await usersRepository.findById(actor.userId);
+      if (!user) throw userNotFound();
+      return toUser(user);
+    },
+
+    /** Only the name can change here; the route schema drops every other key. */
+    async updateMe(actor: Actor, body: { name: string }): Promise<User> {
+      const user = await usersRepository.update(actor.userId, { name: body.name });
+      if (!user) throw userNotFound();
+      return toUser(user);
+    },
+  };
+}
+
+export type UsersService = ReturnType<typeof createUsersService>;

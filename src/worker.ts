@@ -1,0 +1,3 @@
+import { runWorkerProcess } from "./jobs/process.ts";
+
+await runWorkerProcess();
