@@ -43,7 +43,8 @@ function routeProblems(doc: OpenApi): string[] {
 function listProblems(doc: OpenApi): string[] {
   return operations(doc).flatMap(([name, op]) => {
     const ok = op.responses?.["200"]?.content?.["application/json"]?.schema?.properties ?? {};
-    if (!("items" in ok)) return [];
+    // A list is a GET that answers `{ items }`; a POST that computes items (a shopping list) is not.
+    if (!name.startsWith("GET ") || !("items" in ok)) return [];
     const limit = op.parameters?.find((p) => p.in === "query" && p.name === "limit");
     const cursor = op.parameters?.find((p) => p.in === "query" && p.name === "cursor");
     if (!("nextCursor" in ok) || !cursor) return [`${name}: a list without cursor pagination`];

@@ -15,9 +15,11 @@ import { registerErrorHandling } from "./lib/error-handler.ts";
 import { registerNotFound } from "./lib/not-found.ts";
 import { registerRateLimit } from "./lib/rate-limit.ts";
 import { requestIdFrom } from "./lib/request-id.ts";
+import { accountDeletionRoutes } from "./modules/account-deletion/account-deletion.routes.ts";
 import { auditRoutes } from "./modules/audit/audit.routes.ts";
 import { authRoutes } from "./modules/auth/auth.routes.ts";
 import { devRoutes } from "./modules/dev/dev.routes.ts";
+import { exportsRoutes } from "./modules/exports/exports.routes.ts";
 import { favoritesRoutes } from "./modules/favorites/favorites.routes.ts";
 import { healthRoutes } from "./modules/health/health.routes.ts";
 import { ratingsRoutes } from "./modules/ratings/ratings.routes.ts";
@@ -121,6 +123,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(favoritesRoutes, { favorites: deps.favorites });
   await app.register(shoppingListsRoutes, { shoppingLists: deps.shoppingLists });
   await app.register(tagsRoutes, { tags: deps.tags });
+  await app.register(exportsRoutes, { exports: deps.exports });
+  await app.register(accountDeletionRoutes, { accountDeletion: deps.accountDeletion });
   // gen:routes (`npm run gen` adds module routes above this line)
   if (!deps.config.isProduction) await app.register(devRoutes, { mailer: deps.mailer });
 

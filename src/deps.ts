@@ -8,6 +8,8 @@ import { createLogger, type Logger } from "./lib/logger.ts";
 import { createMetrics } from "./lib/metrics.ts";
 import { createDummyHash, createPasswordHasher, type PasswordHasher } from "./lib/passwords.ts";
 import { closeRedis, createRedis, pingRedis } from "./lib/redis.ts";
+import { createLocalStorage, createS3Storage } from "./lib/storage.ts";
+import { createAccountDeletionService } from "./modules/account-deletion/account-deletion.service.ts";
 import { createAuditRepository } from "./modules/audit/audit.repository.ts";
 import { createAuditService } from "./modules/audit/audit.service.ts";
 import { type AuthMailer, authMailTemplates } from "./modules/auth/auth.mail.ts";
@@ -17,6 +19,8 @@ import { createSessionsRepository } from "./modules/auth/sessions.repository.ts"
 import { createSessionsService } from "./modules/auth/sessions.service.ts";
 import { createAccessTokens } from "./modules/auth/tokens.ts";
 import { createUserTokensRepository } from "./modules/auth/user-tokens.repository.ts";
+import { createExportsRepository } from "./modules/exports/exports.repository.ts";
+import { createExportsService } from "./modules/exports/exports.service.ts";
 import { createFavoritesRepository } from "./modules/favorites/favorites.repository.ts";
 import { createFavoritesService } from "./modules/favorites/favorites.service.ts";
 import { createHealthService } from "./modules/health/health.service.ts";
@@ -28,12 +32,14 @@ import { createRatingsRepository } from "./modules/ratings/ratings.repository.ts
 import { createRatingsService } from "./modules/ratings/ratings.service.ts";
 import { createRecipesRepository } from "./modules/recipes/recipes.repository.ts";
 import { createRecipesService } from "./modules/recipes/recipes.service.ts";
+import { createRecipesAccountService } from "./modules/recipes/recipes-account.service.ts";
 import { createShoppingListsService } from "./modules/shopping-lists/shopping-lists.service.ts";
 import { createTagsRepository } from "./modules/tags/tags.repository.ts";
 import { createTagsService } from "./modules/tags/tags.service.ts";
 import { createAdminUsersService } from "./modules/users/admin-users.service.ts";
 import { createUsersRepository } from "./modules/users/users.repository.ts";
 import { createUsersService } from "./modules/users/users.service.ts";
+import { createUsersAccountService } from "./modules/users/users-account.service.ts";
 
 export type DepsOverrides = {
   logger?: Logger;
@@ -76,11 +82,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
   });
 
   const db = database.db;
-  const recipes = createRecipesService({
-    db,
-    recipesRepository: createRecipesRepository(db),
-    clock,
-  });
+  const recipesRepository = createRecipesRepository(db);
+  const recipes = createRecipesService({ db, recipesRepository, clock });
   const ratings = createRatingsService({
     db,
     ratingsRepository: createRatingsRepository(db),
@@ -136,9 +139,49 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     appUrl: config.appUrl,
   });
   const auth = createAuthService({ db, users, sessions, recovery, audit });
+  const usersAccount = createUsersAccountService({ db, usersRepository, sessions, audit, clock });
+  const recipesAccount = createRecipesAccountService({ db, recipesRepository });
+
+  const storage = config.storage.s3
+    ? createS3Storage(config.storage.s3)
+    : createLocalStorage(config.storage.dir);
+  // An export holds what each module owns of the account; each module streams its own part.
+  const exports = createExportsService({
+    db,
+    exportsRepository: createExportsRepository(db),
+    queue: jobSystem.queue,
+    storage,
+    clock,
+    sections: [
+      { name: "profile", kind: "object", read: (id) => usersAccount.exportProfile(id) },
+      { name: "recipes", kind: "list", rows: (id) => recipesAccount.exportRows(id) },
+      { name: "favorites", kind: "list", rows: (id) => favorites.exportRows(id) },
+      { name: "ratings", kind: "list", rows: (id) => ratings.exportRows(id) },
+      { name: "sessions", kind: "list", rows: (id) => sessions.exportRows(id) },
+    ],
+  });
+  // Ratings go first so the averages of the recipes they rated are recomputed; recipes before
+  // the user row so tag counts stay exact; exports before it so their files are removed.
+  const accountDeletion = createAccountDeletionService({
+    db,
+    logger,
+    queue: jobSystem.queue,
+    users: {
+      ...usersAccount,
+      verifyPassword: (id, password) => users.verifyPassword(id, password),
+    },
+    steps: [
+      { name: "ratings", run: (id) => ratings.removeAllByUser(id) },
+      { name: "favorites", run: (id) => favorites.removeAllByUser(id) },
+      { name: "recipes", run: (id) => recipesAccount.removeAllByAuthor(id) },
+      { name: "exports", run: (id) => exports.removeAllForUser(id) },
+      { name: "sessions", run: (id) => sessions.removeAllForUser(id) },
+    ],
+  });
   cleanupSteps.push(
     { name: "sessions", run: (now) => sessions.purgeExpired(now) },
     { name: "user_tokens", run: (now) => userTokensRepository.purgeExpired(now) },
+    { name: "exports", run: (now) => exports.removeExpired(now) },
   );
 
   const health = createHealthService({
@@ -160,6 +203,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     lifecycle,
     health,
     recipes,
+    recipesAccount,
     ratings,
     favorites,
     shoppingLists,
@@ -178,6 +222,10 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     sessions,
     recovery,
     auth,
+    usersAccount,
+    storage,
+    exports,
+    accountDeletion,
     async close() {
       // The worker drains before the database goes: running jobs still need it.
       await jobSystem.close(config.shutdownTimeoutMs);

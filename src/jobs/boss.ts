@@ -43,6 +43,7 @@ type PgliteTxClient = Pick<PGlite, "query" | "exec">;
  * Runs pg-boss statements on a caller's open transaction, so a job inserted there exists if and
  * only if that transaction commits. Drizzle keeps the driver's transaction client on the session.
  */
+// verify: raw-sql-allowed — the text is pg-boss's own parameterized SQL; values stay parameters.
 export function transactionExecutor(database: Database, tx: Tx): PgBoss.Db {
   const client = (tx as unknown as { session: { client: unknown } }).session.client;
   if (database.driver === "pglite") return pgliteExecutor(client as PgliteTxClient);

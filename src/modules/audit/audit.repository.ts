@@ -11,6 +11,19 @@ export function createAuditRepository(db: Db) {
       await tx.insert(auditEvents).values(values);
     },
 
+    /** Replaces the user id of every event by a pseudonym kept in `data.subject`. */
+    async pseudonymize(userId: string, pseudonym: string, tx: Executor = db): Promise<number> {
+      const rows = await tx
+        .update(auditEvents)
+        .set({
+          userId: null,
+          data: sql`${auditEvents.data} || jsonb_build_object('subject', ${pseudonym}::text)`,
+        })
+        .where(eq(auditEvents.userId, userId))
+        .returning({ id: auditEvents.id });
+      return rows.length;
+    },
+
     async list(
       options: { limit: number; after?: AuditListKey },
       tx: Executor = db,

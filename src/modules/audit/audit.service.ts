@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { Executor } from "../../db/client.ts";
 import type { Clock } from "../../lib/clock.ts";
@@ -39,6 +40,11 @@ export function createAuditService({ auditRepository, clock, logger }: AuditDeps
         { audit: { type: row.type, userId: row.userId, ip: row.ip, data: row.data } },
         `audit ${row.type}`,
       );
+    },
+
+    /** For a deleted account: its events stay, linked to each other by a random pseudonym. */
+    async pseudonymize(userId: string, tx?: Executor): Promise<number> {
+      return auditRepository.pseudonymize(userId, `deleted-user:${randomUUID()}`, tx);
     },
 
     async list(query: PageQuery): Promise<Page<AuditEventView>> {

@@ -131,6 +131,33 @@ export function createSessionsRepository(db: Db) {
     },
 
     /** Deletes sessions (and, by cascade, their tokens) that can no longer be used. */
+    /** A page of every session of the user (ended ones too), in id order, for an export. */
+    async pageByUser(userId: string, afterId: string | undefined, limit: number) {
+      return db
+        .select({
+          id: sessions.id,
+          createdAt: sessions.createdAt,
+          lastUsedAt: sessions.lastUsedAt,
+          expiresAt: sessions.expiresAt,
+          revokedAt: sessions.revokedAt,
+          userAgent: sessions.userAgent,
+          ip: sessions.ip,
+        })
+        .from(sessions)
+        .where(and(eq(sessions.userId, userId), afterId ? gt(sessions.id, afterId) : undefined))
+        .orderBy(sessions.id)
+        .limit(limit);
+    },
+
+    /** Deletes every session of the user; their refresh tokens go with them (cascade). */
+    async removeAllForUser(userId: string, tx: Executor = db): Promise<number> {
+      const rows = await tx
+        .delete(sessions)
+        .where(eq(sessions.userId, userId))
+        .returning({ id: sessions.id });
+      return rows.length;
+    },
+
     async purgeExpired(before: Date, tx: Executor = db): Promise<number> {
       const deletedTokens = await tx
         .delete(refreshTokens)

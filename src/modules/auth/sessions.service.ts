@@ -166,6 +166,21 @@ export function createSessionsService(deps: SessionsDeps) {
       return revoked.length > 0;
     },
 
+    /** Every session of the user for an export: when and from where, never a token. */
+    async *exportRows(userId: string) {
+      let after: string | undefined;
+      for (;;) {
+        const rows = await repo.pageByUser(userId, after, 100);
+        yield* rows;
+        if (rows.length < 100) return;
+        after = rows.at(-1)?.id;
+      }
+    },
+
+    async removeAllForUser(userId: string): Promise<number> {
+      return repo.removeAllForUser(userId);
+    },
+
     /** Ends every session of a user, optionally but one (the caller's own). */
     async revokeAllForUser(
       userId: string,

@@ -1,4 +1,4 @@
-import { and, desc, eq, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, or, sql } from "drizzle-orm";
 import type { Db, Executor } from "../../db/client.ts";
 import { recipes } from "../recipes/recipes.table.ts";
 import { favorites } from "./favorites.table.ts";
@@ -13,6 +13,29 @@ export function createFavoritesRepository(db: Db) {
       await tx
         .delete(favorites)
         .where(and(eq(favorites.userId, userId), eq(favorites.recipeId, recipeId)));
+    },
+
+    /** A page of the user's favorites in recipe order, for an export. */
+    async pageByUser(userId: string, afterRecipeId: string | undefined, limit: number) {
+      return db
+        .select({ recipeId: favorites.recipeId, createdAt: favorites.createdAt })
+        .from(favorites)
+        .where(
+          and(
+            eq(favorites.userId, userId),
+            afterRecipeId ? gt(favorites.recipeId, afterRecipeId) : undefined,
+          ),
+        )
+        .orderBy(asc(favorites.recipeId))
+        .limit(limit);
+    },
+
+    async removeAllByUser(userId: string, tx: Executor = db): Promise<number> {
+      const rows = await tx
+        .delete(favorites)
+        .where(eq(favorites.userId, userId))
+        .returning({ recipeId: favorites.recipeId });
+      return rows.length;
     },
 
     /**

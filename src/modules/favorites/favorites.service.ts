@@ -37,6 +37,21 @@ export function createFavoritesService({
       await repo.remove(actor.userId, recipeId);
     },
 
+    /** The user's favorites for an export, a page at a time. */
+    async *exportRows(userId: string) {
+      let after: string | undefined;
+      for (;;) {
+        const rows = await repo.pageByUser(userId, after, 100);
+        yield* rows;
+        if (rows.length < 100) return;
+        after = rows.at(-1)?.recipeId;
+      }
+    },
+
+    async removeAllByUser(userId: string): Promise<number> {
+      return repo.removeAllByUser(userId);
+    },
+
     /** Three statements per page: the favorites, their summaries, their tags. */
     async list(actor: Actor, page: PageQuery): Promise<Page<RecipeSummary>> {
       const after = decodeOptionalCursor(page.cursor, FavoriteCursor);

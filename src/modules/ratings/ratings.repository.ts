@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, sql } from "drizzle-orm";
 import type { Db, Executor } from "../../db/client.ts";
 import { recipes } from "../recipes/recipes.table.ts";
 import { users } from "../users/users.table.ts";
@@ -75,6 +75,37 @@ export function createRatingsRepository(db: Db) {
         .innerJoin(users, eq(users.id, ratings.userId))
         .where(and(eq(ratings.recipeId, recipeId), eq(ratings.userId, userId)));
       return row;
+    },
+
+    /** A page of the user's own ratings in recipe order, for an export. */
+    async pageByUser(userId: string, afterRecipeId: string | undefined, limit: number) {
+      return db
+        .select({
+          recipeId: ratings.recipeId,
+          stars: ratings.stars,
+          comment: ratings.comment,
+          createdAt: ratings.createdAt,
+          updatedAt: ratings.updatedAt,
+        })
+        .from(ratings)
+        .where(
+          and(
+            eq(ratings.userId, userId),
+            afterRecipeId ? gt(ratings.recipeId, afterRecipeId) : undefined,
+          ),
+        )
+        .orderBy(asc(ratings.recipeId))
+        .limit(limit);
+    },
+
+    async recipesRatedBy(userId: string, limit: number, tx: Executor = db): Promise<string[]> {
+      const rows = await tx
+        .select({ recipeId: ratings.recipeId })
+        .from(ratings)
+        .where(eq(ratings.userId, userId))
+        .orderBy(asc(ratings.recipeId))
+        .limit(limit);
+      return rows.map((row) => row.recipeId);
     },
 
     /** Newest first; `after` is the sort key (PostgreSQL text) and user id of the last row. */

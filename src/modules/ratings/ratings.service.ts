@@ -32,6 +32,38 @@ function toRating(row: RatingRecord): Rating {
 
 export function createRatingsService({ db, ratingsRepository: repo, clock }: RatingsDeps) {
   return {
+    /** The user's ratings for an export, a page at a time. */
+    async *exportRows(userId: string) {
+      let after: string | undefined;
+      for (;;) {
+        const rows = await repo.pageByUser(userId, after, 100);
+        yield* rows;
+        if (rows.length < 100) return;
+        after = rows.at(-1)?.recipeId;
+      }
+    },
+
+    /**
+     * Deletes the user's ratings a page per transaction, recomputing each rated recipe's
+     * aggregate under its row lock (in recipe order, so concurrent raters cannot deadlock).
+     */
+    async removeAllByUser(userId: string): Promise<number> {
+      let removed = 0;
+      for (;;) {
+        const count = await db.transaction(async (tx) => {
+          const recipeIds = await repo.recipesRatedBy(userId, 100, tx);
+          for (const recipeId of recipeIds) {
+            await repo.recipeAccess(recipeId, { lock: true }, tx);
+            await repo.remove(recipeId, userId, tx);
+            await repo.refreshAggregate(recipeId, tx);
+          }
+          return recipeIds.length;
+        });
+        removed += count;
+        if (count === 0) return removed;
+      }
+    },
+
     /** One rating per user and recipe: a second call replaces the first. */
     async rate(actor: Actor, recipeId: string, input: RateInput): Promise<Rating> {
       return db.transaction(async (tx) => {

@@ -69,6 +69,8 @@ function sortSpec(params: RecipeListParams): SortSpec {
  * walking the cursors returns every row exactly once. The sort key travels through the cursor as
  * PostgreSQL's own text form, which casts back to the exact same value (microseconds included).
  */
+// verify: raw-sql-allowed — sql.raw only ever receives the fixed words of sortSpec (asc/desc,
+// </>, a type name), never input; values travel as parameters.
 export function listOrder(params: RecipeListParams) {
   const { key, type, direction } = sortSpec(params);
   const dir = sql.raw(direction);

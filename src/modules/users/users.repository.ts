@@ -53,6 +53,10 @@ export function createUsersRepository(db: Db) {
       return row;
     },
 
+    async remove(id: string, tx: Executor = db): Promise<void> {
+      await tx.delete(users).where(eq(users.id, id));
+    },
+
     /** Newest first; `q` matches a substring of the email or the name, case-insensitively. */
     async list(
       options: { limit: number; after?: UserListKey; q?: string },
