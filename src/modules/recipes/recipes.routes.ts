@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { actorOf, requireAuth } from "../../lib/auth.plugin.ts";
-import { etagOf, versionFromIfMatch } from "./recipes.etag.ts";
+import { etagOf, versionFromIfMatch } from "../../lib/etag.ts";
 import {
   CreateRecipeBody,
   GetRecipeQuery,

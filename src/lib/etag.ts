@@ -1,4 +1,4 @@
-/** A recipe's version as a strong entity tag: version 3 is `"3"`. */
+/** A row version as a strong entity tag: version 3 is `"3"`. */
 export function etagOf(version: number): string {
   return `"${version}"`;
 }

@@ -1,0 +1,234 @@
+// Everything `gen module` will write, decided before anything is written: checks that refuse,
+// then the rendered files and the lines to insert into the shared files.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type Field, filterKind, parseFields, type RefTarget, SpecError } from "./fields.ts";
+import * as f from "./fragments.ts";
+import { moduleNameProblem, type Names, namesOf } from "./names.ts";
+import { type RenderContext, render } from "./render.ts";
+import { filterTestField, invalidCase, patchBody, sampleField } from "./samples.ts";
+
+export type Options = { owned: boolean; private: boolean };
+export type PlannedFile = { path: string; content: string };
+export type Insertion = { path: string; marker: string; lines: string[] };
+export type Plan = {
+  names: Names;
+  fields: Field[];
+  options: Options;
+  files: PlannedFile[];
+  /** New import lines per shared file (the formatter sorts them in). */
+  imports: { path: string; lines: string[] }[];
+  insertions: Insertion[];
+  /** Appended to src/db/schema.ts, so drizzle-kit sees the table. */
+  schemaExport: string;
+};
+
+/** A reason to refuse: printed as is, and nothing is written. */
+export class Refusal extends Error {}
+
+const TEMPLATES = join(import.meta.dirname, "templates");
+export const MARKERS = {
+  services: { path: "src/deps.ts", marker: "// gen:services" },
+  deps: { path: "src/deps.ts", marker: "// gen:deps" },
+  routes: { path: "src/app.ts", marker: "// gen:routes" },
+} as const;
+
+function read(root: string, path: string): string {
+  return readFileSync(join(root, path), "utf8");
+}
+
+function findRefTarget(root: string, field: Field): RefTarget {
+  const names = namesOf(field.refModule ?? "");
+  const tablePath = `src/modules/${names.module}/${names.module}.table.ts`;
+  if (!existsSync(join(root, tablePath))) {
+    throw new Refusal(`${field.name}: there is no module "${names.module}" (no ${tablePath})`);
+  }
+  const tables = [...read(root, tablePath).matchAll(/export const (\w+) = pgTable\(\s*"(\w+)"/g)];
+  const table = tables.find((match) => match[2] === names.table) ?? tables[0];
+  if (!table?.[1]) throw new Refusal(`${field.name}: ${tablePath} exports no pgTable`);
+  const fn = `create${names.Name}`;
+  const candidates = [
+    { file: `test/factories/${names.module}.ts`, importPath: `./${names.module}.ts` },
+    {
+      file: `src/modules/${names.module}/${names.module}.test-support.ts`,
+      importPath: `../../src/modules/${names.module}/${names.module}.test-support.ts`,
+    },
+  ];
+  const found = candidates.find(
+    ({ file }) =>
+      existsSync(join(root, file)) && read(root, file).includes(`export async function ${fn}(`),
+  );
+  if (!found && !field.optional) {
+    throw new Refusal(
+      `${field.name}: the generated tests need a ${names.label} to point at, but neither ` +
+        `${candidates.map((c) => c.file).join(" nor ")} exports ${fn}(ctx, user); ` +
+        `add one, or make the field optional (${field.name}?)`,
+    );
+  }
+  return {
+    names,
+    table: table[1],
+    factory: found && { importPath: found.importPath, fn, idOf: factoryCall(names, fn) },
+  };
+}
+
+/** The expression that creates a referenced row for `user` and gives its id. */
+function factoryCall(names: Names, fn: string) {
+  // The users factory takes options, not an owner, and returns the user beside its tokens.
+  if (names.module === "users") return () => `(await ${fn}(ctx)).user.id`;
+  return (user: string) => `(await ${fn}(ctx, ${user})).id`;
+}
+
+function checkName(root: string, names: Names): void {
+  const problem = moduleNameProblem(names.module);
+  if (problem) throw new Refusal(problem);
+  const dir = `src/modules/${names.module}`;
+  if (existsSync(join(root, dir))) throw new Refusal(`${dir} already exists`);
+  if (existsSync(join(root, `test/factories/${names.module}.ts`))) {
+    throw new Refusal(`test/factories/${names.module}.ts already exists`);
+  }
+  for (const { path, marker } of Object.values(MARKERS)) {
+    const text = read(root, path);
+    if (!text.includes(marker)) {
+      throw new Refusal(`${path} has no "${marker}" line: add it where modules are wired`);
+    }
+    if (new RegExp(`\\b(${names.names}|${names.names}Routes)\\b`).test(text)) {
+      throw new Refusal(`"${names.names}" is already used in ${path}`);
+    }
+  }
+  const sameTable = new RegExp(`pgTable\\(\\s*"${names.table}"`);
+  const schemaIndex = read(root, "src/db/schema.ts");
+  for (const match of schemaIndex.matchAll(/"\.\.\/(modules\/[^"]+\.table\.ts)"/g)) {
+    const path = join(root, "src", match[1] ?? "");
+    if (existsSync(path) && sameTable.test(readFileSync(path, "utf8"))) {
+      throw new Refusal(`the table "${names.table}" already exists (src/${match[1]})`);
+    }
+  }
+}
+
+function parse(specs: string[]): Field[] {
+  try {
+    return parseFields(specs);
+  } catch (error) {
+    if (error instanceof SpecError) throw new Refusal(error.message);
+    throw error;
+  }
+}
+
+function context(names: Names, fields: Field[], options: Options): RenderContext {
+  const refs = fields.filter((field) => field.type === "ref");
+  const enums = fields.filter((field) => field.type === "enum");
+  const filterTest = filterTestField(fields);
+  const filtered = options.owned || fields.some((field) => filterKind(field) !== "none");
+  const refFactories = refs.flatMap((field) => (field.ref?.factory ? [field.ref.factory] : []));
+  const each = <T>(fn: (field: Field) => T | T[]) => fields.flatMap(fn) as string[];
+  return {
+    values: {
+      ...names,
+      pgCoreImports: f.pgCoreImports(fields),
+      drizzleImports: f.drizzleImports(fields, filtered),
+      enumImports: enums.map((field) => f.enumConst(names, field)).join(", "),
+      errorImports: ["NotFoundError", "PreconditionFailedError"]
+        .concat(options.owned && !options.private ? ["ForbiddenError"] : [])
+        .sort()
+        .join(", "),
+      authImports: options.owned || options.private ? "actorOf, requireAuth" : "requireAuth",
+      factoryImports: `create${names.Name}, type FactoryUser, ${names.name}Body`,
+      ownerOnly: options.owned ? " (owner or admin)" : "",
+      refField: refs[0]?.name ?? "",
+      patchBody: patchBody(fields),
+      filterField: filterTest?.field ?? "",
+      filterMatch: filterTest?.match ?? "",
+      filterOther: filterTest?.other ?? "",
+      filterQuery: filterTest?.query ?? "",
+    },
+    flags: {
+      owned: options.owned,
+      private: options.private,
+      public: !options.private,
+      refs: refs.length > 0,
+      enums: enums.length > 0,
+      filters: filtered,
+      ownerFilter: options.owned && !options.private,
+      filterTest: filterTest !== undefined,
+    },
+    slots: {
+      refImport: [...new Map(refs.map((field) => [field.ref?.table, field.ref])).values()].map(
+        (ref) =>
+          `import { ${ref?.table} } from "../${ref?.names.module}/${ref?.names.module}.table.ts";`,
+      ),
+      enumValues: enums.map(
+        (field) =>
+          `export const ${f.enumConst(names, field)} = ${JSON.stringify(field.values)} as const;`,
+      ),
+      column: each((field) => f.column(names, field)),
+      index: each((field) => f.tableIndex(names, field)),
+      bodyField: each((field) => f.bodyField(names, field)),
+      createDefault: each(f.createDefault),
+      responseField: each((field) => f.responseField(names, field)),
+      queryField: each((field) => f.queryFields(names, field)),
+      filterType: each((field) => f.filterTypes(names, field)),
+      filterCondition: each((field) => f.filterConditions(names, field)),
+      view: each(f.viewField),
+      sample: each(sampleField),
+      invalidCase: each(invalidCase),
+      refFactoryImport: [...new Map(refFactories.map((x) => [x.fn, x])).values()].map(
+        (factory) => `import { ${factory.fn} } from "${factory.importPath}";`,
+      ),
+    },
+  };
+}
+
+const OUTPUTS: [template: string, path: (names: Names) => string][] = [
+  ["table.ts", (n) => `src/modules/${n.module}/${n.module}.table.ts`],
+  ["schema.ts", (n) => `src/modules/${n.module}/${n.module}.schema.ts`],
+  ["repository.ts", (n) => `src/modules/${n.module}/${n.module}.repository.ts`],
+  ["service.ts", (n) => `src/modules/${n.module}/${n.module}.service.ts`],
+  ["routes.ts", (n) => `src/modules/${n.module}/${n.module}.routes.ts`],
+  ["test.ts", (n) => `src/modules/${n.module}/${n.module}.test.ts`],
+  ["factory.ts", (n) => `test/factories/${n.module}.ts`],
+];
+
+export function planModule(root: string, module: string, specs: string[], options: Options): Plan {
+  if (options.private && !options.owned) {
+    throw new Refusal("--private needs --owned: a row is private to its owner");
+  }
+  const names = namesOf(module);
+  checkName(root, names);
+  const fields = parse(specs).map((field) =>
+    field.type === "ref" ? { ...field, ref: findRefTarget(root, field) } : field,
+  );
+  const ctx = context(names, fields, options);
+  const files = OUTPUTS.map(([template, path]) => ({
+    path: path(names),
+    content: render(readFileSync(join(TEMPLATES, template), "utf8"), ctx),
+  }));
+  const wiring = render(readFileSync(join(TEMPLATES, "wiring.ts"), "utf8"), ctx);
+  return { names, fields, options, files, ...wiringOf(wiring, names) };
+}
+
+/** Splits the rendered wiring template into its `// gen:section` parts. */
+function wiringOf(text: string, names: Names) {
+  const sections = new Map<string, string[]>();
+  let current: string[] | undefined;
+  for (const line of text.split("\n")) {
+    const section = /^\/\/ gen:section (\S+)/.exec(line);
+    if (section) {
+      current = [];
+      sections.set(section[1] ?? "", current);
+    } else if (current && line.trim() !== "" && !line.startsWith("//")) current.push(line);
+  }
+  const get = (name: string) => sections.get(name) ?? [];
+  return {
+    imports: [
+      { path: "src/deps.ts", lines: get("deps-imports") },
+      { path: "src/app.ts", lines: get("app-imports") },
+    ],
+    insertions: [
+      { ...MARKERS.services, lines: get("services") },
+      { ...MARKERS.deps, lines: get("deps") },
+      { ...MARKERS.routes, lines: get("routes") },
+    ],
+    schemaExport: `export * from "../modules/${names.module}/${names.module}.table.ts";`,
+  };
+}

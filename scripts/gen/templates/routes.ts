@@ -1,0 +1,168 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { __authImports__ } from "../../lib/auth.plugin.ts";
+import { etagOf, versionFromIfMatch } from "../../lib/etag.ts";
+import {
+  __Name__PageSchema,
+  __Name__Params,
+  __Name__Schema,
+  Create__Name__Body,
+  List__Names__Query,
+  Update__Name__Body,
+} from "./__module__.schema.ts";
+import type { __Names__Service } from "./__module__.service.ts";
+
+type Options = { __names__: __Names__Service };
+
+const tags = ["__module__"];
+const signedIn = [{ bearerAuth: [] }];
+// gen:if public
+const optionalAuth: Record<string, string[]>[] = [{}, { bearerAuth: [] }];
+// gen:end
+const IfMatchHeaders = z.object({
+  "if-match": z.string().max(200).optional().describe('The `ETag` you read, e.g. `"3"`'),
+});
+
+export const __names__Routes: FastifyPluginAsyncZod<Options> = async (app, { __names__ }) => {
+  app.post(
+    "/api/__module__",
+    {
+      preHandler: requireAuth,
+      schema: {
+        tags,
+        summary: "Create a __label__",
+        security: signedIn,
+        body: Create__Name__Body,
+        response: { 201: __Name__Schema },
+      },
+    },
+    async (request, reply) => {
+      // gen:if owned
+      const created = await __names__.create(actorOf(request), request.body);
+      // gen:end
+      // gen:if !owned
+      const created = await __names__.create(request.body);
+      // gen:end
+      reply.header("location", `/api/__module__/${created.id}`).header("etag", etagOf(created.version));
+      return reply.code(201).send(created);
+    },
+  );
+
+  app.get(
+    "/api/__module__",
+    {
+      // gen:if private
+      preHandler: requireAuth,
+      schema: {
+        tags,
+        summary: "List your __labels__, newest first",
+        security: signedIn,
+        querystring: List__Names__Query,
+        response: { 200: __Name__PageSchema },
+      },
+      // gen:end
+      // gen:if public
+      schema: {
+        tags,
+        summary: "List __labels__, newest first",
+        security: optionalAuth,
+        querystring: List__Names__Query,
+        response: { 200: __Name__PageSchema },
+      },
+      // gen:end
+    },
+    // gen:if private
+    async (request) => __names__.list(actorOf(request), request.query),
+    // gen:end
+    // gen:if public
+    async (request) => __names__.list(request.query),
+    // gen:end
+  );
+
+  app.get(
+    "/api/__module__/:id",
+    {
+      // gen:if private
+      preHandler: requireAuth,
+      schema: {
+        tags,
+        summary: "Read one of your __labels__",
+        security: signedIn,
+        params: __Name__Params,
+        response: { 200: __Name__Schema },
+      },
+      // gen:end
+      // gen:if public
+      schema: {
+        tags,
+        summary: "Read a __label__",
+        security: optionalAuth,
+        params: __Name__Params,
+        response: { 200: __Name__Schema },
+      },
+      // gen:end
+    },
+    async (request, reply) => {
+      // gen:if private
+      const found = await __names__.get(actorOf(request), request.params.id);
+      // gen:end
+      // gen:if public
+      const found = await __names__.get(request.params.id);
+      // gen:end
+      return reply.header("etag", etagOf(found.version)).send(found);
+    },
+  );
+
+  app.patch(
+    "/api/__module__/:id",
+    {
+      preHandler: requireAuth,
+      schema: {
+        tags,
+        summary: "Change a __label____ownerOnly__",
+        description: "Send `If-Match` with the ETag you read; without it the change applies.",
+        security: signedIn,
+        params: __Name__Params,
+        headers: IfMatchHeaders,
+        body: Update__Name__Body,
+        response: { 200: __Name__Schema },
+      },
+    },
+    async (request, reply) => {
+      const ifMatch = versionFromIfMatch(request.headers["if-match"]);
+      // gen:if owned
+      const { id } = request.params;
+      const updated = await __names__.update(actorOf(request), id, request.body, ifMatch);
+      // gen:end
+      // gen:if !owned
+      const updated = await __names__.update(request.params.id, request.body, ifMatch);
+      // gen:end
+      return reply.header("etag", etagOf(updated.version)).send(updated);
+    },
+  );
+
+  app.delete(
+    "/api/__module__/:id",
+    {
+      preHandler: requireAuth,
+      schema: {
+        tags,
+        summary: "Delete a __label____ownerOnly__",
+        security: signedIn,
+        params: __Name__Params,
+        headers: IfMatchHeaders,
+        response: { 204: z.null().describe("Deleted") },
+      },
+    },
+    async (request, reply) => {
+      const ifMatch = versionFromIfMatch(request.headers["if-match"]);
+      // gen:if owned
+      await __names__.remove(actorOf(request), request.params.id, ifMatch);
+      // gen:end
+      // gen:if !owned
+      await __names__.remove(request.params.id, ifMatch);
+      // gen:end
+      return reply.code(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,18 @@
+// The lines `gen` adds to the shared files. Each section goes above its marker line (indented
+// like it); imports go after the file's last import and the formatter sorts them in.
+
+// gen:section deps-imports
+import { create__Names__Repository } from "./modules/__module__/__module__.repository.ts";
+import { create__Names__Service } from "./modules/__module__/__module__.service.ts";
+
+// gen:section services (src/deps.ts, above `// gen:services`)
+const __names__ = create__Names__Service({ db, __names__Repository: create__Names__Repository(db), clock });
+
+// gen:section deps (src/deps.ts, in the returned object, above `// gen:deps`)
+__names__,
+
+// gen:section app-imports
+import { __names__Routes } from "./modules/__module__/__module__.routes.ts";
+
+// gen:section routes (src/app.ts, above `// gen:routes`)
+await app.register(__names__Routes, { __names__: deps.__names__ });

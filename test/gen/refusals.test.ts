@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Options, planModule, Refusal } from "../../scripts/gen/plan.ts";
+import { copyProject, gen, snapshot } from "./support.ts";
+
+// Planning only reads the project, so these run against the project itself.
+const plan = (name: string, fields: string[], options: Partial<Options> = {}) =>
+  planModule(process.cwd(), name, fields, { owned: false, private: false, ...options });
+
+function refusal(name: string, fields: string[], options: Partial<Options> = {}): string {
+  try {
+    plan(name, fields, options);
+  } catch (error) {
+    if (error instanceof Refusal) return error.message;
+    throw error;
+  }
+  throw new Error("expected a refusal");
+}
+
+describe("gen module: names it refuses", () => {
+  it.each([
+    ["an existing module", "recipes", /src\/modules\/recipes already exists/],
+    ["a reserved name", "api", /"api" is reserved/],
+    ["uppercase", "Todos", /not a valid module name/],
+    ["snake_case", "to_dos", /not a valid module name/],
+    ["a leading digit", "2dos", /not a valid module name/],
+    ["a singular", "todo", /must be a plural noun/],
+    ["a name whose singular is a keyword", "classes", /reserved word/],
+    ["a table another module has", "recipe-tags", /table "recipe_tags" already exists/],
+  ])("refuses %s", (_case, name, message) => {
+    expect(refusal(name, ["title:string"])).toMatch(message);
+  });
+});
+
+describe("gen module: field specs it refuses", () => {
+  it.each([
+    ["no fields at all", [], /at least one field/],
+    ["a field without a type", ["title"], /give a type/],
+    ["an unknown type", ["title:strng"], /unknown type "strng"/],
+    ["a non-numeric length", ["title:string:long"], /whole number/],
+    ["a zero length", ["title:string:0"], /1–1000000/],
+    ["an empty range", ["priority:int:5..1"], /is empty/],
+    ["a malformed range", ["priority:int:1-5"], /look like 1\.\.5/],
+    ["an int range beyond 32 bits", ["big:int:0..9999999999"], /32 bits/],
+    ["an enum without values", ["status:enum"], /list the values/],
+    ["an enum with a repeated value", ["status:enum:open,open"], /repeats/],
+    ["an argument on a boolean", ["done:boolean:yes"], /takes no argument/],
+    ["a reserved field name", ["version:int"], /"version" is reserved/],
+    ["a keyword as a field name", ["delete:boolean"], /"delete" is reserved/],
+    ["a snake_case field name", ["due_at:timestamp"], /camelCase/],
+    ["a repeated field", ["title:string", "title:text"], /"title" is used twice/],
+    ["a field that clashes with a range filter", ["dueAt:date", "dueAtFrom:string"], /twice/],
+    ["a ref without a module", ["projectId:ref"], /name the module/],
+    ["a ref to a path", ["projectId:ref:../users"], /not a module name/],
+    ["a ref to a module that does not exist", ["projectId:ref:projects"], /no module "projects"/],
+    ["a required ref to a module without a test factory", ["ratingId:ref:ratings"], /createRating/],
+  ])("refuses %s", (_case, fields, message) => {
+    expect(refusal("widgets", fields)).toMatch(message);
+  });
+
+  it("refuses --private without --owned", () => {
+    expect(refusal("widgets", ["title:string"], { private: true })).toMatch(/needs --owned/);
+  });
+});
+
+describe("gen module: plans what it accepts", () => {
+  it("plans every file for a valid command without writing any", () => {
+    const planned = plan("widgets", ["title:string:80", "size:int:1..9?"], { owned: true });
+    expect(planned.files.map((file) => file.path)).toEqual([
+      "src/modules/widgets/widgets.table.ts",
+      "src/modules/widgets/widgets.schema.ts",
+      "src/modules/widgets/widgets.repository.ts",
+      "src/modules/widgets/widgets.service.ts",
+      "src/modules/widgets/widgets.routes.ts",
+      "src/modules/widgets/widgets.test.ts",
+      "test/factories/widgets.ts",
+    ]);
+    expect(planned.fields[1]).toMatchObject({ name: "size", optional: true, min: 1, max: 9 });
+  });
+
+  it("accepts an optional ref to a module without a test factory (its tests send null)", () => {
+    const planned = plan("widgets", ["title:string", "ratingId:ref:ratings?"]);
+    expect(planned.fields[1]?.ref).toMatchObject({ table: "ratings", factory: undefined });
+  });
+});
+
+// Each of these starts a process that loads TypeScript: seconds each on a busy machine.
+const CLI_TIMEOUT = 60_000;
+
+describe("npm run gen (the command)", () => {
+  let project: ReturnType<typeof copyProject>;
+  let before: Map<string, string>;
+  beforeAll(() => {
+    project = copyProject();
+    before = snapshot(project.dir);
+  });
+  afterAll(() => project.remove());
+
+  it(
+    "exits 1 with the reason and writes nothing when it refuses",
+    async () => {
+      const result = await gen(project.dir, ["module", "recipes", "title:string"]);
+      expect(result.code).toBe(1);
+      expect(result.output).toContain("gen: src/modules/recipes already exists");
+      expect(result.output).toContain("nothing was written");
+      expect(snapshot(project.dir)).toEqual(before);
+    },
+    CLI_TIMEOUT,
+  );
+
+  it(
+    "prints the plan and the files with --dry-run, and writes nothing",
+    async () => {
+      const args = ["module", "widgets", "title:string:80", "--owned", "--dry-run"];
+      const result = await gen(project.dir, args);
+      expect(result.code).toBe(0);
+      expect(result.output).toContain("// ── src/modules/widgets/widgets.service.ts");
+      expect(result.output).toContain('export const widgets = pgTable(\n  "widgets",');
+      expect(snapshot(project.dir)).toEqual(before);
+    },
+    CLI_TIMEOUT,
+  );
+
+  it(
+    "exits 2 with the usage for an unknown option",
+    async () => {
+      const result = await gen(project.dir, ["module", "widgets", "title:string", "--public"]);
+      expect(result.code).toBe(2);
+      expect(result.output).toContain("usage: npm run gen -- module <name>");
+    },
+    CLI_TIMEOUT,
+  );
+});
