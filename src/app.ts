@@ -90,6 +90,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     keepAliveTimeout: http.keepAliveTimeoutMs,
     connectionTimeout: http.connectionTimeoutMs,
     handlerTimeout: http.handlerTimeoutMs,
+    // On close, keep-alive connections are not cut while a client may be writing to them: each
+    // gets its next request answered (503, Connection: close) or times out by keepAliveTimeout.
+    forceCloseConnections: false,
     // Trust exactly the configured number of proxies in front (proxy-addr's hop index).
     trustProxy: (_address: string, hop: number) => hop < deps.config.trustedProxies,
   });

@@ -1,0 +1,14 @@
+import { defineConfig } from "vitest/config";
+
+// Fault tests start real processes and stop PostgreSQL and Redis: one file at a time.
+export default defineConfig({
+  test: {
+    include: ["test/faults/**/*.test.ts"],
+    globalSetup: ["test/global-setup.ts"],
+    pool: "forks",
+    maxWorkers: 1,
+    fileParallelism: false,
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+  },
+});
