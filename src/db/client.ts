@@ -79,6 +79,23 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
   };
 }
 
+/**
+ * Drizzle asks postgres.js for unnamed statements unless a query is `.prepare()`d by name, and
+ * an unnamed statement costs a second round trip and a fresh parse and plan on every call.
+ * Measured on the by-id read: ~2.8× the database CPU of the same statements prepared. So every
+ * statement outside a transaction is prepared (postgres.js caches them per connection by text),
+ * except text search: a generic plan of `websearch_to_tsquery($1)` re-evaluates it per row
+ * (8.5 ms against 0.1 ms for a custom plan, EXPLAIN ANALYZE at 20,000 recipes).
+ */
+function preparingEverything(client: postgres.Sql): postgres.Sql {
+  const unsafe: postgres.Sql["unsafe"] = (query, parameters, options) =>
+    client.unsafe(query, parameters, { ...options, prepare: !query.includes("to_tsquery(") });
+  return new Proxy(client, {
+    get: (target, property, receiver) =>
+      property === "unsafe" ? unsafe : Reflect.get(target, property, receiver),
+  });
+}
+
 function openPostgres(url: string, options: DatabaseOptions): Database {
   const client = postgres(url, {
     max: options.database.poolSize,
@@ -91,7 +108,12 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
     },
   });
   const { stats, logger } = withStats();
-  const db = drizzlePostgres({ client, schema, logger, casing: "snake_case" }) as unknown as Db;
+  const db = drizzlePostgres({
+    client: preparingEverything(client),
+    schema,
+    logger,
+    casing: "snake_case",
+  }) as unknown as Db;
   return {
     db,
     driver: "postgres",
