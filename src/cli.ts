@@ -88,7 +88,8 @@ if (!command) {
 const config = configOrExit();
 // A command never runs jobs itself, whatever WORKER_MODE says.
 const worker = { ...config.worker, mode: "off" as const };
-const deps = await createDeps({ ...config, logLevel: "warn", worker }).catch(exitOnStartupError);
+// Commands print their own results; only errors from the wiring are worth a log line here.
+const deps = await createDeps({ ...config, logLevel: "error", worker }).catch(exitOnStartupError);
 let exitCode = 0;
 try {
   await migrate(deps.database);
