@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { BadRequestError } from "./errors.ts";
 import {
+  allRows,
   decodeCursor,
   decodeOptionalCursor,
   encodeCursor,
@@ -76,5 +77,24 @@ describe("toPage", () => {
   it("describes the response shape", () => {
     const schema = pageSchema(z.object({ id: z.string() }));
     expect(schema.parse({ items: [{ id: "a" }], nextCursor: null }).items).toHaveLength(1);
+  });
+});
+
+describe("allRows", () => {
+  it("reads every row a page at a time, resuming after the last key", async () => {
+    const source = Array.from({ length: 250 }, (_, i) => ({ id: String(i).padStart(3, "0") }));
+    const calls: (string | undefined)[] = [];
+    const rows = [];
+    for await (const row of allRows(
+      async (after, limit) => {
+        calls.push(after);
+        return source.filter((r) => after === undefined || r.id > after).slice(0, limit);
+      },
+      (row) => row.id,
+    )) {
+      rows.push(row);
+    }
+    expect(rows).toEqual(source);
+    expect(calls).toEqual([undefined, "099", "199"]);
   });
 });

@@ -108,3 +108,22 @@ function invalidCursor(): BadRequestError {
     errors: [{ path: "querystring.cursor", message: "is not a valid cursor" }],
   });
 }
+
+/**
+ * Every row of a source read in key order a page at a time, for work over all of a user's rows
+ * (exports, batch jobs) that must not hold them all in memory.
+ */
+export async function* allRows<T>(
+  fetchPage: (after: string | undefined, limit: number) => Promise<T[]>,
+  keyOf: (row: T) => string,
+  pageSize = 100,
+): AsyncGenerator<T> {
+  let after: string | undefined;
+  for (;;) {
+    const rows = await fetchPage(after, pageSize);
+    yield* rows;
+    const last = rows.at(-1);
+    if (rows.length < pageSize || last === undefined) return;
+    after = keyOf(last);
+  }
+}

@@ -47,6 +47,34 @@ async function missingOf(baseUrl: string, token: string, ids: string[]): Promise
   return missing;
 }
 
+/** Kills the API with SIGKILL under write load, restarts it, and counts lost writes. */
+async function killMidLoad(start: () => Promise<Server>, test: string, loadMs: number) {
+  let server = await start();
+  const user = await register(server.url, "crash");
+  const { acknowledged, load } = writers(server, user.accessToken);
+  await sleep(loadMs);
+  server.child.kill("SIGKILL");
+  await server.exited;
+  load.stop();
+  await load.done;
+
+  server = await start();
+  try {
+    const missing = await missingOf(server.url, user.accessToken, acknowledged);
+    recordFigure(
+      test,
+      "SIGKILL of the API process while 8 writers create recipes",
+      `${acknowledged.length} acknowledged writes, ${missing} missing afterwards`,
+      missing === 0,
+    );
+    expect(acknowledged.length).toBeGreaterThan(10);
+    expect(missing).toBe(0);
+  } finally {
+    server.child.kill("SIGTERM");
+    await server.exited;
+  }
+}
+
 const dirs: string[] = [];
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
@@ -55,30 +83,11 @@ afterAll(() => {
 describe.runIf(PG_URL)("acknowledged writes survive a crash", () => {
   it("loses none when the API process is killed with SIGKILL mid-load (PostgreSQL)", async () => {
     const env = { DATABASE_URL: await scratchDatabase("crash") };
-    let server: Server = await startApi(env);
-    const user = await register(server.url, "crash");
-    const { acknowledged, load } = writers(server, user.accessToken);
-    await sleep(1_500);
-    server.child.kill("SIGKILL");
-    await server.exited;
-    load.stop();
-    await load.done;
-
-    server = await startApi(env);
-    try {
-      const missing = await missingOf(server.url, user.accessToken, acknowledged);
-      recordFigure(
-        "1a. API killed (SIGKILL) under write load, PostgreSQL",
-        "SIGKILL of the API process while 8 writers create recipes",
-        `${acknowledged.length} acknowledged writes, ${missing} missing afterwards`,
-        missing === 0,
-      );
-      expect(acknowledged.length).toBeGreaterThan(10);
-      expect(missing).toBe(0);
-    } finally {
-      server.child.kill("SIGTERM");
-      await server.exited;
-    }
+    await killMidLoad(
+      () => startApi(env),
+      "1a. API killed (SIGKILL) under write load, PostgreSQL",
+      1_500,
+    );
   });
 
   it("loses none when PostgreSQL stops with an immediate shutdown and comes back", async () => {
@@ -116,29 +125,10 @@ describe("acknowledged writes survive a crash (embedded)", () => {
     const dataDir = mkdtempSync(join(tmpdir(), "stratum-crash-"));
     dirs.push(dataDir);
     const env = { DATA_DIR: dataDir, JWT_SECRET };
-    let server: Server = await startServer(env);
-    const user = await register(server.url, "embedded");
-    const { acknowledged, load } = writers(server, user.accessToken);
-    await sleep(2_000);
-    server.child.kill("SIGKILL");
-    await server.exited;
-    load.stop();
-    await load.done;
-
-    server = await startServer(env);
-    try {
-      const missing = await missingOf(server.url, user.accessToken, acknowledged);
-      recordFigure(
-        "1c. API killed (SIGKILL) under write load, embedded PGlite",
-        "SIGKILL of the API process while 8 writers create recipes",
-        `${acknowledged.length} acknowledged writes, ${missing} missing afterwards`,
-        missing === 0,
-      );
-      expect(acknowledged.length).toBeGreaterThan(10);
-      expect(missing).toBe(0);
-    } finally {
-      server.child.kill("SIGTERM");
-      await server.exited;
-    }
+    await killMidLoad(
+      () => startServer(env),
+      "1c. API killed (SIGKILL) under write load, embedded PGlite",
+      2_000,
+    );
   });
 });

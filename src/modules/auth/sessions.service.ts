@@ -3,7 +3,13 @@ import type { Db, Executor } from "../../db/client.ts";
 import type { Actor, Role } from "../../lib/actor.ts";
 import type { Clock } from "../../lib/clock.ts";
 import { NotFoundError, UnauthorizedError } from "../../lib/errors.ts";
-import { decodeOptionalCursor, type Page, type PageQuery, toPage } from "../../lib/pagination.ts";
+import {
+  allRows,
+  decodeOptionalCursor,
+  type Page,
+  type PageQuery,
+  toPage,
+} from "../../lib/pagination.ts";
 import type { AuditService, RequestContext } from "../audit/audit.service.ts";
 import type { SessionView, TokenPair } from "./auth.schema.ts";
 import type { SessionsRepository } from "./sessions.repository.ts";
@@ -167,14 +173,11 @@ export function createSessionsService(deps: SessionsDeps) {
     },
 
     /** Every session of the user for an export: when and from where, never a token. */
-    async *exportRows(userId: string) {
-      let after: string | undefined;
-      for (;;) {
-        const rows = await repo.pageByUser(userId, after, 100);
-        yield* rows;
-        if (rows.length < 100) return;
-        after = rows.at(-1)?.id;
-      }
+    exportRows(userId: string) {
+      return allRows(
+        (after, limit) => repo.pageByUser(userId, after, limit),
+        (row) => row.id,
+      );
     },
 
     async removeAllForUser(userId: string): Promise<number> {

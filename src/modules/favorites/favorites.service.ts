@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Actor } from "../../lib/actor.ts";
 import type { Clock } from "../../lib/clock.ts";
 import {
+  allRows,
   decodeOptionalCursor,
   type Page,
   type PageQuery,
@@ -38,14 +39,11 @@ export function createFavoritesService({
     },
 
     /** The user's favorites for an export, a page at a time. */
-    async *exportRows(userId: string) {
-      let after: string | undefined;
-      for (;;) {
-        const rows = await repo.pageByUser(userId, after, 100);
-        yield* rows;
-        if (rows.length < 100) return;
-        after = rows.at(-1)?.recipeId;
-      }
+    exportRows(userId: string) {
+      return allRows(
+        (after, limit) => repo.pageByUser(userId, after, limit),
+        (row) => row.recipeId,
+      );
     },
 
     async removeAllByUser(userId: string): Promise<number> {

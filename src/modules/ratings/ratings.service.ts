@@ -3,6 +3,7 @@ import type { Db } from "../../db/client.ts";
 import type { Actor } from "../../lib/actor.ts";
 import type { Clock } from "../../lib/clock.ts";
 import {
+  allRows,
   decodeOptionalCursor,
   type Page,
   type PageQuery,
@@ -33,14 +34,11 @@ function toRating(row: RatingRecord): Rating {
 export function createRatingsService({ db, ratingsRepository: repo, clock }: RatingsDeps) {
   return {
     /** The user's ratings for an export, a page at a time. */
-    async *exportRows(userId: string) {
-      let after: string | undefined;
-      for (;;) {
-        const rows = await repo.pageByUser(userId, after, 100);
-        yield* rows;
-        if (rows.length < 100) return;
-        after = rows.at(-1)?.recipeId;
-      }
+    exportRows(userId: string) {
+      return allRows(
+        (after, limit) => repo.pageByUser(userId, after, limit),
+        (row) => row.recipeId,
+      );
     },
 
     /**
