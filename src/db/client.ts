@@ -101,6 +101,9 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
   const client = postgres(url, {
     max: options.database.poolSize,
     connect_timeout: 5,
+    // postgres.js retries a refused connection with a backoff that grows to 20 s, so after an
+    // outage the pool could stay away for seconds once the server is back; cap it at 250 ms.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 0.25),
     idle_timeout: 30,
     onnotice: () => {},
     connection: {
