@@ -1,6 +1,6 @@
 import { STATUS_CODES } from "node:http";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { AppError, type FieldError } from "./errors.ts";
+import { AppError, errorCodes, type FieldError } from "./errors.ts";
 
 export type Problem = {
   type: string;
@@ -29,17 +29,9 @@ const DATABASE_UNAVAILABLE_CODES = new Set([
 ]);
 
 export function isDatabaseUnavailable(error: unknown): boolean {
-  for (let current = error, depth = 0; current && depth < 5; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (
-      typeof code === "string" &&
-      (DATABASE_UNAVAILABLE_CODES.has(code) || code.startsWith("08"))
-    ) {
-      return true;
-    }
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
+  return errorCodes(error).some(
+    (code) => DATABASE_UNAVAILABLE_CODES.has(code) || code.startsWith("08"),
+  );
 }
 
 export function sendProblem(

@@ -73,3 +73,22 @@ export class ServiceUnavailableError extends AppError {
     super(503, code, options);
   }
 }
+
+/**
+ * The `code`s along an error's cause chain: drivers put PostgreSQL's SQLSTATE on the error, and
+ * Drizzle wraps it in its own, so callers look through the causes instead of at the top only.
+ */
+export function errorCodes(error: unknown): string[] {
+  const codes: string[] = [];
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string") codes.push(code);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return codes;
+}
+
+/** A unique constraint refused the write (SQLSTATE 23505): repositories turn it into a 409. */
+export function isUniqueViolation(error: unknown): boolean {
+  return errorCodes(error).includes("23505");
+}

@@ -1,16 +1,9 @@
 import { and, count, desc, eq, gte, inArray, isNotNull, lt, min, or } from "drizzle-orm";
 import type { Db, Executor } from "../../db/client.ts";
-import { ConflictError } from "../../lib/errors.ts";
+import { ConflictError, isUniqueViolation } from "../../lib/errors.ts";
 import { type DataExportRow, dataExports } from "./exports.table.ts";
 
 type Key = { createdAt: Date; id: string };
-
-function isUniqueViolation(error: unknown): boolean {
-  for (let e = error; e; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: unknown }).code === "23505") return true;
-  }
-  return false;
-}
 
 export function createExportsRepository(db: Db) {
   return {

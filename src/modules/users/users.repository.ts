@@ -1,20 +1,12 @@
 import { and, eq, ilike, lt, or, type SQL, sql } from "drizzle-orm";
 import type { Db, Executor } from "../../db/client.ts";
-import { ConflictError } from "../../lib/errors.ts";
+import { ConflictError, isUniqueViolation } from "../../lib/errors.ts";
 import { type NewUserRow, type UserRow, users } from "./users.table.ts";
 
 export type UserListKey = { createdAt: string; id: string };
 export type UserPatch = Partial<
   Pick<UserRow, "name" | "role" | "passwordHash" | "emailVerifiedAt" | "disabledAt">
 >;
-
-function isUniqueViolation(error: unknown): boolean {
-  for (let current = error, depth = 0; current && depth < 5; depth++) {
-    if ((current as { code?: unknown }).code === "23505") return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
-}
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (char) => `\\${char}`);
