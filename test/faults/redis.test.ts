@@ -1,6 +1,6 @@
-import { randomInt } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
+import { randomIp } from "../factories/auth.ts";
 import {
   attempt,
   PG_URL,
@@ -12,8 +12,6 @@ import {
   startApi,
   waitUntil,
 } from "./support.ts";
-
-const randomIp = () => `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
 
 function login(baseUrl: string, ip: string, email: string) {
   return attempt(`${baseUrl}/api/auth/login`, {

@@ -1,5 +1,5 @@
-import { randomInt } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { randomIp } from "../factories/auth.ts";
 import {
   attempt,
   PG_URL,
@@ -20,7 +20,7 @@ describe.runIf(PG_URL && REDIS_URL)("two replicas on one PostgreSQL and Redis", 
     const a = await startApi(env);
     const b = await startApi({ ...env, MIGRATE_ON_START: "false" });
     try {
-      const ip = `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
+      const ip = randomIp();
       const statuses: (number | null)[] = [];
       for (let i = 0; i < 12; i++) {
         const target = i % 2 === 0 ? a : b;

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { appendFileSync, mkdirSync, readdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { recipeBody as factoryRecipeBody } from "../factories/recipes.ts";
 import { createScratchPostgres } from "../helpers/database.ts";
 import { startServer } from "../helpers/process.ts";
 
@@ -159,16 +160,9 @@ export async function register(
   return { accessToken: body.accessToken, email, password };
 }
 
-export function recipeBody(index: number) {
-  return JSON.stringify({
-    title: `Fault test soup ${index}`,
-    servings: 2,
-    prepMinutes: 5,
-    cookMinutes: 10,
-    ingredients: [{ name: "water", quantity: 500, unit: "ml" }],
-    steps: ["Boil."],
-    tags: ["soup"],
-  });
+/** A valid recipe to create, as JSON, numbered so writes can be told apart. */
+export function recipeBody(index: number): string {
+  return JSON.stringify(factoryRecipeBody({ title: `Fault test soup ${index}` }));
 }
 
 /**
