@@ -15,7 +15,7 @@ import {
 } from "./lib/database.ts";
 import type { Monitor } from "./lib/measure.ts";
 import { log, runAlone, runParallel, runScenario, type Target } from "./lib/phases.ts";
-import { cpuProfFlags, profileScenario1, profileStartup } from "./lib/profiling.ts";
+import { cpuProfFlags, profileScenario, profileStartup } from "./lib/profiling.ts";
 import { type Results, renderResults } from "./lib/report.ts";
 import { login, SCENARIOS } from "./lib/scenarios.ts";
 import type { Seeded } from "./lib/seed.ts";
@@ -145,7 +145,14 @@ async function postgresPhase(
     await attempt(results, "profile", async () => {
       const dir = join(WORK, "profile");
       const spec = stratumSpec(s.stratum.env, cpuProfFlags(dir));
-      results.profile = await profileScenario1(spec, dir, seeded, options);
+      results.profile = await profileScenario(
+        options.profile as string,
+        spec,
+        dir,
+        seeded,
+        options,
+      );
+      results.profiled = options.profile as string;
       const startup = join(WORK, "profile-startup");
       results.startupProfile = await profileStartup(
         stratumSpec(s.stratum.env, cpuProfFlags(startup)),

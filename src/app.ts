@@ -6,7 +6,6 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
-  serializerCompiler,
   validatorCompiler,
 } from "fastify-type-provider-zod";
 import type { Deps } from "./deps.ts";
@@ -15,6 +14,7 @@ import { registerErrorHandling } from "./lib/error-handler.ts";
 import { registerNotFound } from "./lib/not-found.ts";
 import { registerRateLimit } from "./lib/rate-limit.ts";
 import { requestIdFrom } from "./lib/request-id.ts";
+import { serializerCompiler } from "./lib/serializer.ts";
 import { accountDeletionRoutes } from "./modules/account-deletion/account-deletion.routes.ts";
 import { auditRoutes } from "./modules/audit/audit.routes.ts";
 import { authRoutes } from "./modules/auth/auth.routes.ts";

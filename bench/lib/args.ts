@@ -12,7 +12,8 @@ export type BenchOptions = {
   starts: number;
   only: Set<ScenarioId>;
   build: boolean;
-  profile: boolean;
+  /** The scenario profiled under --cpu-prof, or null for none. */
+  profile: string | null;
   out: string;
   adminUrl: string;
 };
@@ -26,7 +27,8 @@ const HELP = `npm run bench -- [options]
   --starts N             cold starts per server mode (3)
   --only LIST            comma-separated: ${SCENARIO_IDS.join(",")} (all)
   --no-build             use the existing dist/ instead of running npm run build
-  --no-profile           skip the extra run of scenario 1 under --cpu-prof
+  --profile N            which scenario (1-5) the extra --cpu-prof run profiles (1)
+  --no-profile           skip the extra profiled run
   --out FILE             where to write the results (bench/RESULTS.md)
 Env: BENCH_DATABASE_URL (postgres://postgres@127.0.0.1:5432/postgres): the server on which
 the database stratum_bench is dropped, created and seeded.`;
@@ -51,6 +53,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       starts: { type: "string" },
       only: { type: "string" },
       "no-build": { type: "boolean" },
+      profile: { type: "string" },
       "no-profile": { type: "boolean" },
       out: { type: "string" },
       help: { type: "boolean" },
@@ -64,6 +67,8 @@ export function parseOptions(argv: string[]): BenchOptions {
   for (const id of only) {
     if (!SCENARIO_IDS.includes(id as ScenarioId)) throw new Error(`--only: unknown scenario ${id}`);
   }
+  const profiled = values.profile ?? "1";
+  if (!["1", "2", "3", "4", "5"].includes(profiled)) throw new Error("--profile must be 1 to 5");
   return {
     durationS: positive("duration", values.duration, 8),
     warmupS: positive("warmup", values.warmup, 2),
@@ -73,7 +78,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     starts: Math.round(positive("starts", values.starts, 3)),
     only: new Set(only as ScenarioId[]),
     build: !values["no-build"],
-    profile: !values["no-profile"] && only.includes("1"),
+    profile: !values["no-profile"] && only.includes(profiled) ? profiled : null,
     out: values.out ?? "bench/RESULTS.md",
     adminUrl: process.env.BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres",
   };

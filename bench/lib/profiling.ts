@@ -3,7 +3,7 @@ import type { BenchOptions } from "./args.ts";
 import { runLoad } from "./load.ts";
 import { log } from "./phases.ts";
 import { summariseProfiles } from "./profile.ts";
-import { SCENARIOS } from "./scenarios.ts";
+import { login, SCENARIOS } from "./scenarios.ts";
 import type { Seeded } from "./seed.ts";
 import { type ServerSpec, startServer } from "./servers.ts";
 
@@ -11,25 +11,29 @@ import { type ServerSpec, startServer } from "./servers.ts";
 export const cpuProfFlags = (dir: string) => ["--cpu-prof", `--cpu-prof-dir=${dir}`];
 
 /**
- * Runs scenario 1 against a server started with `cpuProfFlags(dir)` and summarises the profile,
+ * Runs a scenario against a server started with `cpuProfFlags(dir)` and summarises the profile,
  * leaving out start-up and warm-up.
  */
-export async function profileScenario1(
+export async function profileScenario(
+  id: string,
   spec: ServerSpec,
   dir: string,
   seeded: Seeded,
   options: BenchOptions,
 ) {
   await rm(dir, { recursive: true, force: true });
+  const scenario = SCENARIOS.find((candidate) => candidate.id === id);
+  if (!scenario) throw new Error(`no scenario ${id}`);
   const server = await startServer(spec);
-  const requests = SCENARIOS[0]?.requests({ seeded, tokens: [] }) ?? [];
-  const load = { url: server.url, connections: options.connections, requests };
   let skipMs = 0;
   try {
+    const tokens = scenario.needsTokens ? await login(server.url, seeded) : [];
+    const requests = scenario.requests({ seeded, tokens });
+    const load = { url: server.url, connections: options.connections, requests };
     await runLoad({ ...load, durationS: options.warmupS });
     skipMs = performance.now() - server.startedAt;
     const m = await runLoad({ ...load, durationS: options.durationS });
-    log(`profiled scenario 1: ${Math.round(m.rps)} req/s, ${m.errors} errors`);
+    log(`profiled scenario ${id}: ${Math.round(m.rps)} req/s, ${m.errors} errors`);
   } finally {
     await server.stop();
   }

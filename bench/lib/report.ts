@@ -35,6 +35,8 @@ export type Results = {
   starts: StartRuns[];
   checks: string[];
   profile?: ProfileSummary;
+  /** Which scenario the profile ran. */
+  profiled?: string;
   startupProfile?: ProfileSummary;
 };
 
@@ -217,7 +219,10 @@ export function renderResults(results: Results): string {
     ...detail(results),
     ...embedded(results),
     ...starts(results),
-    ...profile("Stratum during scenario 1, after warm-up", results.profile),
+    ...profile(
+      `Stratum during scenario ${results.profiled ?? "1"}, after warm-up`,
+      results.profile,
+    ),
     ...profile("Stratum start-up, spawn to ready", results.startupProfile),
     ...(results.checks.length ? ["", "## Checks", "", ...results.checks.map((c) => `- ${c}`)] : []),
     "",

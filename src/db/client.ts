@@ -80,20 +80,38 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
 }
 
 /**
- * Drizzle asks postgres.js for unnamed statements unless a query is `.prepare()`d by name, and
- * an unnamed statement costs a second round trip and a fresh parse and plan on every call.
- * Measured on the by-id read: ~2.8× the database CPU of the same statements prepared. So every
- * statement outside a transaction is prepared (postgres.js caches them per connection by text),
- * except text search: a generic plan of `websearch_to_tsquery($1)` re-evaluates it per row
- * (8.5 ms against 0.1 ms for a custom plan, EXPLAIN ANALYZE at 20,000 recipes).
+ * Drizzle asks postgres.js for unnamed statements, and an unnamed statement costs a second round
+ * trip and a fresh parse and plan on every call. Measured on the by-id read: ~2.8× the database
+ * CPU of the same statements prepared. So every statement is prepared, in transactions too
+ * (postgres.js caches them per connection by text), except text search: a generic plan of
+ * `websearch_to_tsquery($1)` re-evaluates it per row (8.5 ms against 0.1 ms for a custom plan,
+ * EXPLAIN ANALYZE at 20,000 recipes).
  * verify: raw-sql-allowed — it passes Drizzle's parameterized text through unchanged.
  */
-function preparingEverything(client: postgres.Sql): postgres.Sql {
+function preparingEverything<T extends postgres.Sql>(client: T): T {
   const unsafe: postgres.Sql["unsafe"] = (query, parameters, options) =>
     client.unsafe(query, parameters, { ...options, prepare: !query.includes("to_tsquery(") });
+  // A transaction (and a savepoint in it) hands its callback another client: wrap that one too.
+  const wrapped =
+    (method: "begin" | "savepoint") =>
+    (...args: unknown[]) => {
+      const callback = args.at(-1) as (tx: postgres.Sql) => unknown;
+      const call = (client as unknown as Record<string, (...a: unknown[]) => unknown>)[method];
+      return call?.apply(client, [
+        ...args.slice(0, -1),
+        (tx: postgres.Sql) => callback(preparingEverything(tx)),
+      ]);
+    };
+  const overrides: Record<PropertyKey, unknown> = {
+    unsafe,
+    begin: wrapped("begin"),
+    savepoint: wrapped("savepoint"),
+  };
   return new Proxy(client, {
     get: (target, property, receiver) =>
-      property === "unsafe" ? unsafe : Reflect.get(target, property, receiver),
+      property in overrides && property in target
+        ? overrides[property]
+        : Reflect.get(target, property, receiver),
   });
 }
 

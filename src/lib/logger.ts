@@ -17,11 +17,20 @@ const REDACT = [
   "token",
 ];
 
+/**
+ * Lines go to stdout asynchronously: a line waits only while the previous write is still in
+ * flight, so under load many lines share one write instead of one blocking write each (a
+ * blocking write per request was ~10% of a read's CPU time). pino flushes what is pending on
+ * exit; a SIGKILL can lose the lines of the last write in flight.
+ */
 export function createLogger(config: Pick<Config, "logLevel">): Logger {
-  return pino({
-    level: config.logLevel,
-    redact: { paths: REDACT, censor: "[redacted]" },
-    base: { pid: process.pid },
-    timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  return pino(
+    {
+      level: config.logLevel,
+      redact: { paths: REDACT, censor: "[redacted]" },
+      base: { pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    pino.destination({ dest: 1, sync: false }),
+  );
 }

@@ -9,7 +9,7 @@ export const TEST_JWT_SECRET = "test-secret-that-is-at-least-32-bytes-long";
 export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({
     NODE_ENV: "test",
-    LOG_LEVEL: "silent",
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     DATA_DIR: testDataDir,
     JWT_SECRET: TEST_JWT_SECRET,
     // Tests run jobs explicitly with drainQueue() (test/helpers/queue.ts), never in the background.

@@ -1,5 +1,6 @@
 import { and, eq, gt, isNull, lt, ne, or, sql } from "drizzle-orm";
 import type { Db, Executor } from "../../db/client.ts";
+import { reusable } from "../../db/prepared.ts";
 import { users } from "../users/users.table.ts";
 import { refreshTokens, type SessionRow, sessions } from "./auth.table.ts";
 
@@ -16,6 +17,26 @@ export type NewRefreshToken = {
 export type SessionListKey = { createdAt: string; id: string };
 
 export function createSessionsRepository(db: Db) {
+  const active = reusable(db, "session_active", (tx) =>
+    tx
+      .select({
+        id: sessions.id,
+        userId: sessions.userId,
+        role: users.role,
+        disabledAt: users.disabledAt,
+      })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(
+        and(
+          eq(sessions.id, sql.placeholder("id")),
+          isNull(sessions.revokedAt),
+          gt(sessions.expiresAt, sql.placeholder("now")),
+          gt(sessions.absoluteExpiresAt, sql.placeholder("now")),
+        ),
+      ),
+  );
+
   return {
     async insert(values: NewSession, tx: Executor = db): Promise<SessionRow> {
       const [row] = await tx.insert(sessions).values(values).returning();
@@ -24,23 +45,8 @@ export function createSessionsRepository(db: Db) {
 
     /** The session and the state of its user, in one statement: the per-request check. */
     async findActive(id: string, now: Date, tx: Executor = db) {
-      const [row] = await tx
-        .select({
-          id: sessions.id,
-          userId: sessions.userId,
-          role: users.role,
-          disabledAt: users.disabledAt,
-        })
-        .from(sessions)
-        .innerJoin(users, eq(users.id, sessions.userId))
-        .where(
-          and(
-            eq(sessions.id, id),
-            isNull(sessions.revokedAt),
-            gt(sessions.expiresAt, now),
-            gt(sessions.absoluteExpiresAt, now),
-          ),
-        );
+      // A placeholder's value reaches the driver as is: timestamps go as ISO text.
+      const [row] = await active({ id, now: now.toISOString() }, tx);
       return row;
     },
 

@@ -1,9 +1,16 @@
 import { and, asc, eq, getTableColumns, gt, inArray, type SQL, sql } from "drizzle-orm";
 import type { Db, Executor } from "../../db/client.ts";
+import { reusable, reusableByShape } from "../../db/prepared.ts";
 import { favorites } from "../favorites/favorites.table.ts";
 import { tagCounts } from "../tags/tags.table.ts";
 import { users } from "../users/users.table.ts";
-import { listFilters, listOrder, type RecipeListParams } from "./recipes.sql.ts";
+import {
+  listFilters,
+  listOrder,
+  listShape,
+  listValues,
+  type RecipeListParams,
+} from "./recipes.sql.ts";
 import {
   type RecipeIngredientRow,
   type RecipeRow,
@@ -33,13 +40,16 @@ export type RecipeRecord = Omit<RecipeRow, "search" | "ingredientSearch"> & {
   authorName: string;
   favorited: boolean;
 };
-export type RecipeSummaryRecord = RecipeRecord & { ingredientCount: number; sortKey: string };
+/** What a summary shows: no steps (nor ingredients), so lists never read them. */
+export type SummaryRecord = Omit<RecipeRecord, "steps"> & { ingredientCount: number };
+export type RecipeSummaryRecord = SummaryRecord & { sortKey: string };
 
 const {
   search: _search,
   ingredientSearch: _ingredientSearch,
   ...recipeColumns
 } = getTableColumns(recipes);
+const { steps: _steps, ...summaryColumns } = recipeColumns;
 
 export function searchDocuments(values: RecipeValues, ingredients: IngredientValues[]) {
   const names = ingredients.map((ingredient) => ingredient.name).join(" ");
@@ -51,11 +61,14 @@ export function searchDocuments(values: RecipeValues, ingredients: IngredientVal
   };
 }
 
+const p = sql.placeholder;
+
 // A left join rather than EXISTS: the planner then probes the favorites primary key once per
-// row of the page, instead of hashing all of a prolific user's favorites first.
-function favoritesOf(viewerId: string | null): SQL {
-  if (viewerId === null) return sql`false`;
-  return and(eq(favorites.recipeId, recipes.id), eq(favorites.userId, viewerId)) as SQL;
+// row of the page, instead of hashing all of a prolific user's favorites first. The viewer's id
+// is the placeholder `viewerId`.
+function favoritesOf(viewer: boolean): SQL {
+  if (!viewer) return sql`false`;
+  return and(eq(favorites.recipeId, recipes.id), eq(favorites.userId, p("viewerId"))) as SQL;
 }
 
 const favorited = sql<boolean>`${favorites.userId} is not null`;
@@ -64,6 +77,58 @@ const ingredientCount = sql<number>`(select count(*) from ${recipeIngredients}
   where ${recipeIngredients.recipeId} = ${recipes.id})`.mapWith(Number);
 
 export function createRecipesRepository(db: Db) {
+  const byId = (viewer: boolean) =>
+    reusable(db, viewer ? "recipe_by_id_viewer" : "recipe_by_id", (tx) =>
+      tx
+        .select({ ...recipeColumns, authorName: users.name, favorited })
+        .from(recipes)
+        .innerJoin(users, eq(users.id, recipes.authorId))
+        .leftJoin(favorites, favoritesOf(viewer))
+        .where(eq(recipes.id, p("id"))),
+    );
+  const byIdFor = { anonymous: byId(false), viewer: byId(true) };
+
+  // Children of any number of recipes, one array parameter, so one statement text for all.
+  const ingredientsOfIds = reusable(db, "recipe_ingredients_of", (tx) =>
+    tx
+      .select()
+      .from(recipeIngredients)
+      .where(sql`${recipeIngredients.recipeId} = any(${p("ids")}::uuid[])`)
+      .orderBy(asc(recipeIngredients.recipeId), asc(recipeIngredients.position)),
+  );
+  // Tags are slugs; ordered by code point whatever the database's collation, as `sortTags`.
+  const tagsOfIds = reusable(db, "recipe_tags_of", (tx) =>
+    tx
+      .select()
+      .from(recipeTags)
+      .where(sql`${recipeTags.recipeId} = any(${p("ids")}::uuid[])`)
+      .orderBy(sql`${recipeTags.tag} collate "C"`),
+  );
+  const nameOf = reusable(db, "recipe_author_name", (tx) =>
+    tx
+      .select({ name: users.name })
+      .from(users)
+      .where(eq(users.id, p("id"))),
+  );
+
+  const page = reusableByShape(db, "recipes_list", listShape, (tx, params: RecipeListParams) => {
+    const { orderBy, sortKey, after } = listOrder(params);
+    return tx
+      .select({
+        ...summaryColumns,
+        authorName: users.name,
+        favorited,
+        ingredientCount,
+        sortKey,
+      })
+      .from(recipes)
+      .innerJoin(users, eq(users.id, recipes.authorId))
+      .leftJoin(favorites, favoritesOf(params.viewerId !== null))
+      .where(and(...listFilters(params), after))
+      .orderBy(...orderBy)
+      .limit(p("limit"));
+  });
+
   return {
     /** One statement: the recipe, its author's name and the viewer's favorite. */
     async findById(
@@ -71,12 +136,8 @@ export function createRecipesRepository(db: Db) {
       viewerId: string | null,
       tx: Executor = db,
     ): Promise<RecipeRecord | undefined> {
-      const [row] = await tx
-        .select({ ...recipeColumns, authorName: users.name, favorited })
-        .from(recipes)
-        .innerJoin(users, eq(users.id, recipes.authorId))
-        .leftJoin(favorites, favoritesOf(viewerId))
-        .where(eq(recipes.id, id));
+      const statement = viewerId === null ? byIdFor.anonymous : byIdFor.viewer;
+      const [row] = await statement({ id, viewerId }, tx);
       return row;
     },
 
@@ -97,20 +158,12 @@ export function createRecipesRepository(db: Db) {
 
     async ingredientsOf(recipeIds: string[], tx: Executor = db) {
       if (recipeIds.length === 0) return [];
-      return tx
-        .select()
-        .from(recipeIngredients)
-        .where(inArray(recipeIngredients.recipeId, recipeIds))
-        .orderBy(asc(recipeIngredients.recipeId), asc(recipeIngredients.position));
+      return ingredientsOfIds({ ids: recipeIds }, tx);
     },
 
     async tagsOf(recipeIds: string[], tx: Executor = db) {
       if (recipeIds.length === 0) return [];
-      return tx
-        .select()
-        .from(recipeTags)
-        .where(inArray(recipeTags.recipeId, recipeIds))
-        .orderBy(asc(recipeTags.tag));
+      return tagsOfIds({ ids: recipeIds }, tx);
     },
 
     async insert(
@@ -118,14 +171,19 @@ export function createRecipesRepository(db: Db) {
       ingredients: IngredientValues[],
       tags: string[],
       tx: Executor = db,
-    ): Promise<string> {
+    ): Promise<Omit<RecipeRecord, "authorName" | "favorited">> {
       const [row] = await tx
         .insert(recipes)
         .values({ ...values, ...searchDocuments(values, ingredients) })
-        .returning({ id: recipes.id });
-      const id = (row as { id: string }).id;
-      await insertChildren(tx, id, ingredients, tags);
-      return id;
+        .returning(recipeColumns);
+      const record = row as Omit<RecipeRecord, "authorName" | "favorited">;
+      await insertChildren(tx, record.id, ingredients, tags);
+      return record;
+    },
+
+    async authorName(userId: string): Promise<string | undefined> {
+      const [row] = await nameOf({ id: userId });
+      return row?.name;
     },
 
     /** Writes the whole new state (search documents included) and bumps the version. */
@@ -203,21 +261,7 @@ export function createRecipesRepository(db: Db) {
      * and favorite flag. Fetches `limit + 1` rows so the caller knows whether a next page exists.
      */
     async list(params: RecipeListParams, tx: Executor = db): Promise<RecipeSummaryRecord[]> {
-      const { orderBy, sortKey, after } = listOrder(params);
-      return tx
-        .select({
-          ...recipeColumns,
-          authorName: users.name,
-          favorited,
-          ingredientCount,
-          sortKey,
-        })
-        .from(recipes)
-        .innerJoin(users, eq(users.id, recipes.authorId))
-        .leftJoin(favorites, favoritesOf(params.viewerId))
-        .where(and(...listFilters(params), after))
-        .orderBy(...orderBy)
-        .limit(params.limit + 1);
+      return page(params, listValues(params), tx);
     },
 
     /** Summaries of given recipes in one statement (order not kept; the caller orders). */
@@ -225,15 +269,16 @@ export function createRecipesRepository(db: Db) {
       if (ids.length === 0) return [];
       return tx
         .select({
-          ...recipeColumns,
+          ...summaryColumns,
           authorName: users.name,
           favorited,
           ingredientCount,
         })
         .from(recipes)
         .innerJoin(users, eq(users.id, recipes.authorId))
-        .leftJoin(favorites, favoritesOf(viewerId))
-        .where(inArray(recipes.id, ids));
+        .leftJoin(favorites, favoritesOf(viewerId !== null))
+        .where(inArray(recipes.id, ids))
+        .execute({ viewerId });
     },
 
     /** Who wrote which recipes and who may see them: what authorization needs, one statement. */

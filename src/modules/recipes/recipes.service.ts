@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Db, Executor } from "../../db/client.ts";
 import type { Actor } from "../../lib/actor.ts";
 import type { Clock } from "../../lib/clock.ts";
-import { BadRequestError, PreconditionFailedError } from "../../lib/errors.ts";
+import { BadRequestError, PreconditionFailedError, UnauthorizedError } from "../../lib/errors.ts";
 import {
   decodeOptionalCursor,
   NumberKeySchema,
@@ -12,7 +12,12 @@ import {
 } from "../../lib/pagination.ts";
 import { tagCountChanges } from "../tags/tag-counts.ts";
 import { canView, ensureEditable, ensureSignedIn, ensureViewable } from "./recipes.policy.ts";
-import type { RecipeRecord, RecipesRepository, RecipeValues } from "./recipes.repository.ts";
+import type {
+  RecipeRecord,
+  RecipesRepository,
+  RecipeValues,
+  SummaryRecord,
+} from "./recipes.repository.ts";
 import {
   type CreateRecipeInput,
   type ListRecipesQuery,
@@ -22,7 +27,7 @@ import {
   type Sort,
   type UpdateRecipeInput,
 } from "./recipes.schema.ts";
-import { groupBy, toRecipe, toSummary } from "./recipes.view.ts";
+import { groupBy, sortTags, toRecipe, toSummary } from "./recipes.view.ts";
 
 type RecipesDeps = { db: Db; recipesRepository: RecipesRepository; clock: Clock };
 
@@ -106,7 +111,7 @@ export function createRecipesService({ db, recipesRepository: repo, clock }: Rec
     };
   }
 
-  async function summaries<T extends RecipeRecord & { ingredientCount: number }>(
+  async function summaries<T extends SummaryRecord>(
     records: T[],
     tx: Executor = db,
   ): Promise<Map<string, RecipeSummary>> {
@@ -126,8 +131,12 @@ export function createRecipesService({ db, recipesRepository: repo, clock }: Rec
     async create(actor: Actor, input: CreateRecipeInput): Promise<Recipe> {
       const now = clock.now();
       const { ingredients, tags, ...fields } = input;
-      return db.transaction(async (tx) => {
-        const id = await repo.insert(
+      const authorName = await repo.authorName(actor.userId);
+      if (authorName === undefined) throw new UnauthorizedError("unauthorized");
+      // The answer is built from what was written (the row as returned, the validated children)
+      // rather than read back: three statements fewer in the transaction.
+      const record = await db.transaction(async (tx) => {
+        const row = await repo.insert(
           { ...fields, authorId: actor.userId, createdAt: now, updatedAt: now },
           ingredients,
           tags,
@@ -137,8 +146,14 @@ export function createRecipesService({ db, recipesRepository: repo, clock }: Rec
           tagCountChanges(null, { tags, visibility: fields.visibility }),
           tx,
         );
-        return read(actor, id, tx);
+        return row;
       });
+      const children = ingredients.map((ingredient, position) => ({
+        ...ingredient,
+        recipeId: record.id,
+        position,
+      }));
+      return toRecipe({ ...record, authorName, favorited: false }, children, sortTags(tags));
     },
 
     /** A recipe the caller may see, optionally scaled to `servings`. */

@@ -19,28 +19,64 @@ export type RecipeListParams = {
   limit: number;
 };
 
-const query = (q: string) => sql`websearch_to_tsquery('english', ${q})`;
+const p = sql.placeholder;
+const query = sql`websearch_to_tsquery('english', ${p("q")})`;
+
+/**
+ * The list statement is built from the parameters' shape (which filters are present, the sort,
+ * whether a cursor is) with every value a placeholder, so one prepared statement serves every
+ * request of that shape; `listValues` supplies the values.
+ */
+export function listShape(params: RecipeListParams): string {
+  return [
+    params.viewerId === null ? "anon" : "viewer",
+    params.q === undefined ? "" : "q",
+    `t${params.tags.length}`,
+    params.ingredientWords.length === 0 ? "" : "i",
+    params.maxTotalMinutes === undefined ? "" : "m",
+    params.authorId === undefined ? "" : "a",
+    params.visibility === undefined ? "" : "v",
+    params.sort,
+    params.after === undefined ? "" : "after",
+  ].join(",");
+}
+
+export function listValues(params: RecipeListParams): Record<string, unknown> {
+  const values: Record<string, unknown> = {
+    viewerId: params.viewerId,
+    q: params.q,
+    ingredients: params.ingredientWords.map((word) => `${word}:*`).join(" & "),
+    maxTotalMinutes: params.maxTotalMinutes,
+    authorId: params.authorId,
+    visibility: params.visibility,
+    afterKey: params.after?.[0],
+    afterId: params.after?.[1],
+    limit: params.limit + 1,
+  };
+  params.tags.forEach((tag, i) => {
+    values[`tag${i}`] = tag;
+  });
+  return values;
+}
 
 export function listFilters(params: RecipeListParams): SQL[] {
   const filters: (SQL | undefined)[] = [
     params.viewerId === null
       ? eq(recipes.visibility, "public")
-      : or(eq(recipes.visibility, "public"), eq(recipes.authorId, params.viewerId)),
-    params.q === undefined ? undefined : sql`${recipes.search} @@ ${query(params.q)}`,
+      : or(eq(recipes.visibility, "public"), eq(recipes.authorId, p("viewerId"))),
+    params.q === undefined ? undefined : sql`${recipes.search} @@ ${query}`,
     ...params.tags.map(
-      (tag) => sql`exists (select 1 from ${recipeTags}
-        where ${recipeTags.recipeId} = ${recipes.id} and ${recipeTags.tag} = ${tag})`,
+      (_, i) => sql`exists (select 1 from ${recipeTags}
+        where ${recipeTags.recipeId} = ${recipes.id} and ${recipeTags.tag} = ${p(`tag${i}`)})`,
     ),
     params.ingredientWords.length === 0
       ? undefined
-      : sql`${recipes.ingredientSearch} @@ to_tsquery('simple', ${params.ingredientWords
-          .map((word) => `${word}:*`)
-          .join(" & ")})`,
+      : sql`${recipes.ingredientSearch} @@ to_tsquery('simple', ${p("ingredients")})`,
     params.maxTotalMinutes === undefined
       ? undefined
-      : lte(recipes.totalMinutes, params.maxTotalMinutes),
-    params.authorId === undefined ? undefined : eq(recipes.authorId, params.authorId),
-    params.visibility === undefined ? undefined : eq(recipes.visibility, params.visibility),
+      : lte(recipes.totalMinutes, p("maxTotalMinutes")),
+    params.authorId === undefined ? undefined : eq(recipes.authorId, p("authorId")),
+    params.visibility === undefined ? undefined : eq(recipes.visibility, p("visibility")),
   ];
   return filters.filter((filter): filter is SQL => filter !== undefined);
 }
@@ -55,7 +91,7 @@ function sortSpec(params: RecipeListParams): SortSpec {
       return { key: sql`${recipes.ratingAverage}`, type: "float8", direction: "desc" };
     case "relevance":
       return {
-        key: sql`ts_rank(${recipes.search}, ${query(params.q ?? "")})`,
+        key: sql`ts_rank(${recipes.search}, ${query})`,
         type: "real",
         direction: "desc",
       };
@@ -76,7 +112,7 @@ export function listOrder(params: RecipeListParams) {
   const dir = sql.raw(direction);
   const after = params.after
     ? sql`(${key}, ${recipes.id}) ${sql.raw(direction === "desc" ? "<" : ">")}
-        (${params.after[0]}::${sql.raw(type)}, ${params.after[1]}::uuid)`
+        (${p("afterKey")}::${sql.raw(type)}, ${p("afterId")}::uuid)`
     : undefined;
   return {
     orderBy: [sql`${key} ${dir}`, sql`${recipes.id} ${dir}`],

@@ -90,6 +90,22 @@ describe("POST /api/recipes", () => {
     expect(response.json().code).toBe("validation_failed");
   });
 
+  it("answers 201 with exactly what a later read returns", async () => {
+    const body = recipeBody({
+      tags: ["zest", "a-b", "ab", "a1"],
+      ingredients: [
+        { name: "Flour", quantity: 0.1 + 0.2, unit: "g" },
+        { name: "Salt" },
+        { name: "Egg", quantity: 1e-7, note: "beaten" },
+      ],
+    });
+    const created = await inject(alice, "POST", "/api/recipes", body);
+    expect(created.statusCode).toBe(201);
+    const read = await inject(alice, "GET", `/api/recipes/${created.json().id}`);
+    expect(created.json()).toEqual(read.json());
+    expect(read.json().tags).toEqual(["a-b", "a1", "ab", "zest"]);
+  });
+
   it("lower-cases and de-duplicates tags", async () => {
     const recipe = await createRecipe(ctx, alice, { tags: ["Quick", "QUICK", " dinner "] });
     expect(recipe.tags).toEqual(["dinner", "quick"]);

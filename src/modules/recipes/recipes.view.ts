@@ -1,11 +1,11 @@
-import type { RecipeRecord } from "./recipes.repository.ts";
+import type { RecipeRecord, SummaryRecord } from "./recipes.repository.ts";
 import type { Recipe, RecipeSummary } from "./recipes.schema.ts";
 import type { RecipeIngredientRow } from "./recipes.table.ts";
 import { scaleQuantity, type Unit } from "./units.ts";
 
 /** Turns rows into what the API shows; the response schemas whitelist the same fields. */
 
-function common(record: RecipeRecord, tags: string[]) {
+function common(record: Omit<RecipeRecord, "steps">, tags: string[]) {
   return {
     id: record.id,
     title: record.title,
@@ -54,10 +54,15 @@ export function toRecipe(
 }
 
 export function toSummary(
-  record: RecipeRecord & { ingredientCount: number },
+  record: SummaryRecord,
   tags: string[],
 ): RecipeSummary {
   return { ...common(record, tags), ingredientCount: record.ingredientCount };
+}
+
+/** Tags in the order the repository reads them: by code point (slugs are ASCII). */
+export function sortTags(tags: string[]): string[] {
+  return [...tags].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** Groups child rows by recipe id, keeping their order. */

@@ -1,0 +1,22 @@
+import fastJson from "fast-json-stringify";
+import type { FastifySerializerCompiler } from "fastify/types/schema.js";
+import { serializerCompiler as zodSerializerCompiler } from "fastify-type-provider-zod";
+import { type ZodType, z } from "zod";
+
+/**
+ * Response bodies are written by a serializer compiled once per route and status from the
+ * response schema's JSON Schema — the same document `/openapi.json` publishes — instead of
+ * encoding every response through zod and then `JSON.stringify`. Only the fields the schema
+ * names are written, so a row's other columns never leak. A schema that cannot be expressed
+ * as JSON Schema falls back to zod's encoder.
+ */
+export const serializerCompiler: FastifySerializerCompiler<ZodType> = (route) => {
+  const schema = route.schema;
+  if (!(schema instanceof z.ZodType)) return zodSerializerCompiler(route);
+  try {
+    const json = z.toJSONSchema(schema, { io: "output", target: "draft-7" });
+    return fastJson(json as Parameters<typeof fastJson>[0]) as (data: unknown) => string;
+  } catch {
+    return zodSerializerCompiler(route);
+  }
+};
