@@ -10,7 +10,8 @@ import {
 } from "fastify-type-provider-zod";
 import type { Deps } from "./deps.ts";
 import { authPlugin } from "./lib/auth.plugin.ts";
-import { registerErrorHandling } from "./lib/error-handler.ts";
+import { clientErrorHandler } from "./lib/client-error.ts";
+import { handleFrameworkError, registerErrorHandling } from "./lib/error-handler.ts";
 import { registerNotFound } from "./lib/not-found.ts";
 import { registerRateLimit } from "./lib/rate-limit.ts";
 import { requestIdFrom } from "./lib/request-id.ts";
@@ -87,12 +88,18 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     }),
     bodyLimit: http.bodyLimit,
     requestTimeout: http.requestTimeoutMs,
+    // Node checks unfinished requests against requestTimeout only every 30 s by default, so a
+    // client trickling its headers kept a socket for up to 30 s more than the configured timeout.
+    http: { connectionsCheckingInterval: 1_000 },
     keepAliveTimeout: http.keepAliveTimeoutMs,
     connectionTimeout: http.connectionTimeoutMs,
     handlerTimeout: http.handlerTimeoutMs,
     // On close, keep-alive connections are not cut while a client may be writing to them: each
     // gets its next request answered (503, Connection: close) or times out by keepAliveTimeout.
     forceCloseConnections: false,
+    // What the parser and router refuse before a route runs is problem+json too.
+    clientErrorHandler,
+    frameworkErrors: handleFrameworkError,
     // Trust exactly the configured number of proxies in front (proxy-addr's hop index).
     trustProxy: (_address: string, hop: number) => hop < deps.config.trustedProxies,
   });

@@ -28,6 +28,14 @@ const DATABASE_UNAVAILABLE_CODES = new Set([
   "57P03", // cannot connect now (starting up)
 ]);
 
+// PostgreSQL text cannot hold NUL (22021), nor characters its encoding lacks (22P05, e.g. a
+// `\u0000` escape in jsonb): the client sent text that cannot be stored, so it is a 400.
+const UNSTORABLE_TEXT_CODES = new Set(["22021", "22P05"]);
+
+function isUnstorableText(error: unknown): boolean {
+  return errorCodes(error).some((code) => UNSTORABLE_TEXT_CODES.has(code));
+}
+
 export function isDatabaseUnavailable(error: unknown): boolean {
   return errorCodes(error).some(
     (code) => DATABASE_UNAVAILABLE_CODES.has(code) || code.startsWith("08"),
@@ -105,6 +113,14 @@ function handleError(error: FastifyError, request: FastifyRequest, reply: Fastif
     request.log.error({ err: error }, "handler timed out");
     return sendProblem(reply, 503, "timeout", "The request took too long; retry shortly.");
   }
+  if (isUnstorableText(error)) {
+    return sendProblem(
+      reply,
+      400,
+      "invalid_text",
+      "The request contains text that cannot be stored (such as a NUL character).",
+    );
+  }
   if (isDatabaseUnavailable(error)) {
     request.log.error({ err: error }, "database unavailable");
     reply.header("retry-after", "1");
@@ -120,6 +136,26 @@ function handleError(error: FastifyError, request: FastifyRequest, reply: Fastif
     return sendProblem(reply, status, "bad_request", error.message);
   }
   request.log.error({ err: error }, "unhandled error");
+  return sendProblem(reply, 500, "internal_error", "An unexpected error occurred.");
+}
+
+/**
+ * Errors Fastify raises before a route is chosen (a path that is not valid percent-encoding, a
+ * path parameter longer than `maxParamLength`) skip the error handler; pass this as Fastify's
+ * `frameworkErrors` option so that they are problem+json too.
+ */
+export function handleFrameworkError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  if (error.code === "FST_ERR_MAX_PARAM_LENGTH") {
+    return sendProblem(reply, 414, "uri_too_long", "A path segment is too long.");
+  }
+  if (error.code === "FST_ERR_BAD_URL") {
+    return sendProblem(reply, 400, "bad_url", "The URL is not valid percent-encoded UTF-8.");
+  }
+  request.log.error({ err: error }, "unhandled framework error");
   return sendProblem(reply, 500, "internal_error", "An unexpected error occurred.");
 }
 

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
 import { actorOf, requestContext, requireAuth } from "../../lib/auth.plugin.ts";
 import { PageQuerySchema } from "../../lib/pagination.ts";
 import type { AuthLimits } from "./auth.limits.ts";
@@ -25,6 +26,7 @@ type Options = {
 const tags = ["auth"];
 const bearer = [{ bearerAuth: [] }];
 const accepted = { status: "accepted" as const };
+const noContent = { 204: z.null().describe("Done") };
 
 /** Password, email verification and session management. */
 export const accountRoutes: FastifyPluginAsyncZod<Options> = async (app, options) => {
@@ -39,6 +41,7 @@ export const accountRoutes: FastifyPluginAsyncZod<Options> = async (app, options
         summary: "Change your password; ends your other sessions",
         security: bearer,
         body: ChangePasswordBody,
+        response: noContent,
       },
     },
     async (request, reply) => {
@@ -74,6 +77,7 @@ export const accountRoutes: FastifyPluginAsyncZod<Options> = async (app, options
         summary: "Set a new password with a reset token; ends every session",
         security: [],
         body: ResetPasswordBody,
+        response: noContent,
       },
     },
     async (request, reply) => {
@@ -91,6 +95,7 @@ export const accountRoutes: FastifyPluginAsyncZod<Options> = async (app, options
         summary: "Confirm an email address with its token",
         security: [],
         body: TokenBody,
+        response: noContent,
       },
     },
     async (request, reply) => {
@@ -141,6 +146,7 @@ export const accountRoutes: FastifyPluginAsyncZod<Options> = async (app, options
         summary: "End one of your sessions",
         security: bearer,
         params: SessionParams,
+        response: noContent,
       },
     },
     async (request, reply) => {

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
 import { actorOf, requestContext, requireAuth } from "../../lib/auth.plugin.ts";
 import { AppError } from "../../lib/errors.ts";
 import { UpdateMeBody, UserSchema } from "../users/users.schema.ts";
@@ -94,7 +95,13 @@ export const authRoutes: FastifyPluginAsyncZod<Options> = async (app, options) =
     "/api/auth/logout",
     {
       onRequest: requireAuth,
-      schema: { tags, summary: "End the current session", security: bearer, body: LogoutBody },
+      schema: {
+        tags,
+        summary: "End the current session",
+        security: bearer,
+        body: LogoutBody,
+        response: { 204: z.null().describe("Signed out") },
+      },
     },
     async (request, reply) => {
       await auth.logout(actorOf(request), request.body?.refreshToken, requestContext(request));

@@ -53,10 +53,7 @@ export function toRecipe(
   };
 }
 
-export function toSummary(
-  record: SummaryRecord,
-  tags: string[],
-): RecipeSummary {
+export function toSummary(record: SummaryRecord, tags: string[]): RecipeSummary {
   return { ...common(record, tags), ingredientCount: record.ingredientCount };
 }
 

@@ -1,0 +1,62 @@
+import Fastify from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectProblem, randomIp } from "../../test/factories/auth.ts";
+import { createRecipe, recipeBody, signUp, type TestUser } from "../../test/factories/recipes.ts";
+import { createTestApp, type TestContext } from "../../test/helpers/app.ts";
+import { handleFrameworkError, registerErrorHandling } from "./error-handler.ts";
+
+describe("text PostgreSQL cannot store", () => {
+  let ctx: TestContext;
+  let cook: TestUser;
+  beforeAll(async () => {
+    ctx = await createTestApp();
+    cook = await signUp(ctx);
+  });
+  afterAll(() => ctx.close());
+
+  const send = (method: "POST" | "PATCH" | "PUT", url: string, payload: object, user = cook) =>
+    ctx.app.inject({ method, url, payload, headers: user.headers, remoteAddress: randomIp() });
+
+  it("answers a NUL character in a recipe with 400 invalid_text, not 500", async () => {
+    const titled = await send("POST", "/api/recipes", recipeBody({ title: "Soup\u0000" }));
+    expectProblem(titled, 400, "invalid_text");
+    const ingredient = { name: "Salt\u0000", quantity: null, unit: null };
+    const inList = await send("POST", "/api/recipes", recipeBody({ ingredients: [ingredient] }));
+    expectProblem(inList, 400, "invalid_text");
+  });
+
+  it("answers a NUL character in a name or a rating comment with 400 invalid_text", async () => {
+    expectProblem(await send("PATCH", "/api/auth/me", { name: "Ann\u0000" }), 400, "invalid_text");
+    const recipe = await createRecipe(ctx, await signUp(ctx));
+    const rated = await send("PUT", `/api/recipes/${recipe.id}/rating`, {
+      stars: 4,
+      comment: "good\u0000",
+    });
+    expectProblem(rated, 400, "invalid_text");
+  });
+
+  it("still stores other unusual text: lone surrogates, RTL marks, emoji", async () => {
+    const title = "\u202Eabc \uD83D\uDE00 \uD800";
+    const response = await send("POST", "/api/recipes", recipeBody({ title }));
+    expect(response.statusCode).toBe(201);
+  });
+});
+
+describe("handleFrameworkError", () => {
+  const app = Fastify({ frameworkErrors: handleFrameworkError });
+  registerErrorHandling(app);
+  app.get("/things/:id", async () => ({ ok: true }));
+  afterAll(() => app.close());
+
+  it("renders a path that is not valid percent-encoding as 400 problem+json", async () => {
+    for (const segment of ["%", "%zz", "%ED%A0%80"]) {
+      const response = await app.inject({ method: "GET", url: `/things/${segment}` });
+      expectProblem(response, 400, "bad_url");
+    }
+  });
+
+  it("renders a path parameter over maxParamLength as 414 problem+json", async () => {
+    const response = await app.inject({ method: "GET", url: `/things/${"a".repeat(101)}` });
+    expectProblem(response, 414, "uri_too_long");
+  });
+});
