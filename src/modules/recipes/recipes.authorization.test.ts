@@ -1,59 +1,55 @@
 import { count, eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect } from "vitest";
 import { anonymous, createRecipe, signUp, type TestUser } from "../../../test/factories/recipes.ts";
 import { createTestApp, type TestContext } from "../../../test/helpers/app.ts";
+import { authzMatrix } from "../../../test/helpers/authz-matrix.ts";
 import { favorites } from "../favorites/favorites.table.ts";
 import { ratings } from "../ratings/ratings.table.ts";
 import { recipes } from "./recipes.table.ts";
 
 type Who = "author" | "other" | "admin" | "anonymous";
-type Visibility = "public" | "private";
-type Route = { method: "GET" | "PUT" | "PATCH" | "DELETE"; path: string; payload?: object };
-
-const routes: Record<string, Route> = {
-  read: { method: "GET", path: "" },
-  update: { method: "PATCH", path: "", payload: { title: "Changed" } },
-  delete: { method: "DELETE", path: "" },
-  favorite: { method: "PUT", path: "/favorite" },
-  unfavorite: { method: "DELETE", path: "/favorite" },
-  rate: { method: "PUT", path: "/rating", payload: { stars: 4 } },
-  unrate: { method: "DELETE", path: "/rating" },
-  ratings: { method: "GET", path: "/ratings" },
-};
-
-// Expected status per route, for [author, other, admin, anonymous].
-const expected: Record<Visibility, Record<keyof typeof routes, number[]>> = {
-  public: {
-    read: [200, 200, 200, 200],
-    update: [200, 403, 200, 401],
-    delete: [204, 403, 204, 401],
-    favorite: [204, 204, 204, 401],
-    unfavorite: [204, 204, 204, 401],
-    rate: [403, 200, 200, 401],
-    unrate: [204, 204, 204, 401],
-    ratings: [200, 200, 200, 200],
-  },
-  private: {
-    read: [200, 404, 200, 404],
-    update: [200, 404, 200, 401],
-    delete: [204, 404, 204, 401],
-    favorite: [204, 404, 204, 401],
-    unfavorite: [204, 404, 204, 401],
-    rate: [403, 404, 200, 401],
-    unrate: [204, 404, 204, 401],
-    ratings: [200, 404, 200, 404],
-  },
-};
-
-const whos: Who[] = ["author", "other", "admin", "anonymous"];
-const cases = (Object.keys(expected) as Visibility[]).flatMap((visibility) =>
-  Object.entries(expected[visibility]).flatMap(([route, statuses]) =>
-    whos.map((who, i) => ({ visibility, route, who, status: statuses[i] as number })),
-  ),
-);
 
 let ctx: TestContext;
 let people: Record<Who, TestUser>;
+
+const matrix = authzMatrix({
+  module: "recipes",
+  app: () => ctx.app,
+  actors: ["author", "other", "admin", "anonymous"] as const,
+  routes: {
+    read: { method: "GET", path: "/api/recipes/:id" },
+    update: { method: "PATCH", path: "/api/recipes/:id", payload: { title: "Changed" } },
+    delete: { method: "DELETE", path: "/api/recipes/:id" },
+    favorite: { method: "PUT", path: "/api/recipes/:id/favorite" },
+    unfavorite: { method: "DELETE", path: "/api/recipes/:id/favorite" },
+    rate: { method: "PUT", path: "/api/recipes/:id/rating", payload: { stars: 4 } },
+    unrate: { method: "DELETE", path: "/api/recipes/:id/rating" },
+    ratings: { method: "GET", path: "/api/recipes/:id/ratings" },
+  },
+  // Expected status per route, for [author, other, admin, anonymous].
+  expected: {
+    public: {
+      read: [200, 200, 200, 200],
+      update: [200, 403, 200, 401],
+      delete: [204, 403, 204, 401],
+      favorite: [204, 204, 204, 401],
+      unfavorite: [204, 204, 204, 401],
+      rate: [403, 200, 200, 401],
+      unrate: [204, 204, 204, 401],
+      ratings: [200, 200, 200, 200],
+    },
+    private: {
+      read: [200, 404, 200, 404],
+      update: [200, 404, 200, 401],
+      delete: [204, 404, 204, 401],
+      favorite: [204, 404, 204, 401],
+      unfavorite: [204, 404, 204, 401],
+      rate: [403, 404, 200, 401],
+      unrate: [204, 404, 204, 401],
+      ratings: [200, 404, 200, 404],
+    },
+  },
+});
 
 beforeAll(async () => {
   ctx = await createTestApp();
@@ -81,27 +77,16 @@ async function snapshot(recipeId: string) {
 }
 
 describe("authorization matrix for /api/recipes/:id routes", () => {
-  it.each(cases)(
-    "$route of a $visibility recipe by $who answers $status",
-    async ({ visibility, route, who, status }) => {
-      const recipe = await createRecipe(ctx, people.author, { visibility });
-      const { method, path, payload } = routes[route] as Route;
+  matrix.run(
+    "$route of a $variant recipe by $actor answers $expected",
+    async ({ variant, route, actor, expected }, send) => {
+      const recipe = await createRecipe(ctx, people.author, { visibility: variant });
       const before = await snapshot(recipe.id);
 
-      const response = await ctx.app.inject({
-        method,
-        url: `/api/recipes/${recipe.id}${path}`,
-        headers: people[who].headers,
-        payload,
-      });
+      const response = await send({ params: { id: recipe.id }, headers: people[actor].headers });
 
-      expect(response.statusCode).toBe(status);
-      if (status >= 400) {
-        expect(response.headers["content-type"]).toMatch(/^application\/problem\+json/);
-        expect(await snapshot(recipe.id)).toEqual(before);
-      }
-      if (status === 401) expect(response.headers["www-authenticate"]).toBe("Bearer");
-      if (route === "rate" && status === 403) {
+      if (expected >= 400) expect(await snapshot(recipe.id)).toEqual(before);
+      if (route === "rate" && expected === 403) {
         expect(response.json().code).toBe("cannot_rate_own_recipe");
       }
     },

@@ -1,0 +1,85 @@
+import { randomUUID } from "node:crypto";
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect } from "vitest";
+import { bearer, type CreatedUser, createUser } from "../../../test/factories/users.ts";
+import { createTestApp, type TestContext } from "../../../test/helpers/app.ts";
+import { authzMatrix } from "../../../test/helpers/authz-matrix.ts";
+import { sessions } from "./auth.table.ts";
+
+type Actor = "owner" | "other" | "admin" | "anonymous";
+
+let ctx: TestContext;
+let other: CreatedUser;
+let admin: CreatedUser;
+
+const matrix = authzMatrix({
+  module: "auth",
+  app: () => ctx.app,
+  actors: ["owner", "other", "admin", "anonymous"] as const,
+  routes: {
+    end: { method: "DELETE", path: "/api/auth/sessions/:id" },
+  },
+  // Expected status, for [owner, other, admin, anonymous].
+  expected: {
+    "session on another device": { end: [204, 404, 404, 401] },
+    "session already ended": { end: [404, 404, 404, 401] },
+    "unknown id": { end: [404, 404, 404, 401] },
+  },
+});
+
+beforeAll(async () => {
+  ctx = await createTestApp();
+  other = await createUser(ctx);
+  admin = await createUser(ctx, { role: "admin" });
+});
+afterAll(() => ctx.close());
+
+const me = (accessToken: string) =>
+  ctx.app.inject({ method: "GET", url: "/api/auth/me", headers: bearer(accessToken) });
+
+describe("authorization matrix for /api/auth/sessions/:id", () => {
+  matrix.run("end a $variant by $actor answers $expected", async ({ variant, actor }, send) => {
+    const owner = await createUser(ctx);
+    // The session under test is the owner's second one; the owner calls from the first.
+    const second = await ctx.deps.db.transaction((tx) =>
+      ctx.deps.sessions.start(owner.user, { ip: "127.0.0.1", userAgent: "second" }, tx),
+    );
+    if (variant === "session already ended") {
+      const ended = await ctx.app.inject({
+        method: "DELETE",
+        url: `/api/auth/sessions/${second.sessionId}`,
+        headers: bearer(owner.accessToken),
+      });
+      expect(ended.statusCode).toBe(204);
+    }
+    const id = variant === "unknown id" ? randomUUID() : second.sessionId;
+    const headers: Record<Actor, Record<string, string>> = {
+      owner: bearer(owner.accessToken),
+      other: bearer(other.accessToken),
+      admin: bearer(admin.accessToken),
+      anonymous: {},
+    };
+    const [before] = await ctx.deps.db
+      .select()
+      .from(sessions)
+      .where(eq(sessions.id, second.sessionId));
+
+    const response = await send({ params: { id }, headers: headers[actor] });
+
+    const [after] = await ctx.deps.db
+      .select()
+      .from(sessions)
+      .where(eq(sessions.id, second.sessionId));
+    if (response.statusCode === 204) {
+      expect(after?.revokedAt).not.toBeNull();
+      expect((await me(second.pair.accessToken)).statusCode).toBe(401);
+    } else {
+      expect(after).toEqual(before);
+      expect(response.json().code).toBe(
+        actor === "anonymous" ? "unauthorized" : "session_not_found",
+      );
+    }
+    // Whatever happened to the other session, the caller's own keeps working.
+    expect((await me(owner.accessToken)).statusCode).toBe(200);
+  });
+});
