@@ -1,8 +1,9 @@
 // Turns the cells recorded by the authorization matrices (reports/authz/<module>.jsonl, written by
 // test/helpers/authz-matrix.ts) into the table in docs/reliability.md. Exits 1 when a cell failed,
 // a declared cell did not run, or an operation of openapi.json with a path parameter has no matrix.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { replaceSection } from "./doc-section.mjs";
 
 const DIR = "reports/authz";
 const DOC = "docs/reliability.md";
@@ -83,14 +84,7 @@ const table = [
   }.`,
 ].join("\n");
 
-const doc = readFileSync(DOC, "utf8");
-const start = doc.indexOf(START);
-const end = doc.indexOf(END);
-if (start < 0 || end < 0) {
-  console.error(`${DOC} lacks the ${START} … ${END} markers`);
-  process.exit(1);
-}
-writeFileSync(DOC, `${doc.slice(0, start + START.length)}\n${table}\n${doc.slice(end)}`);
+replaceSection(DOC, START, END, table);
 console.log(
   `updated ${DOC}: ${sum("tested")} cells in ${rows.length} modules, ${sum("failing")} failing, ` +
     `${sum("missing")} not run, ${untested.length} operations without a matrix`,

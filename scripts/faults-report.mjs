@@ -1,5 +1,6 @@
 // Turns the figures recorded by `npm run test:faults` into the table in docs/reliability.md.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { replaceSection } from "./doc-section.mjs";
 
 const RESULTS = "reports/faults.jsonl";
 const DOC = "docs/reliability.md";
@@ -24,12 +25,5 @@ const table = [
       `| ${r.test} | ${r.injects} | ${r.figure} | ${r.pass ? "pass" : "**FAIL**"} | ${r.at.slice(0, 16).replace("T", " ")} |`,
   ),
 ].join("\n");
-const doc = readFileSync(DOC, "utf8");
-const start = doc.indexOf(START);
-const end = doc.indexOf(END);
-if (start < 0 || end < 0) {
-  console.error(`${DOC} lacks the ${START} … ${END} markers`);
-  process.exit(1);
-}
-writeFileSync(DOC, `${doc.slice(0, start + START.length)}\n${table}\n${doc.slice(end)}`);
+replaceSection(DOC, START, END, table);
 console.log(`updated ${DOC} with ${rows.length} figures`);

@@ -76,6 +76,14 @@ const favorited = sql<boolean>`${favorites.userId} is not null`;
 const ingredientCount = sql<number>`(select count(*) from ${recipeIngredients}
   where ${recipeIngredients.recipeId} = ${recipes.id})`.mapWith(Number);
 
+/** A summary's columns; with the users and favorites joins below. */
+const summarySelection = {
+  ...summaryColumns,
+  authorName: users.name,
+  favorited,
+  ingredientCount,
+};
+
 export function createRecipesRepository(db: Db) {
   const byId = (viewer: boolean) =>
     reusable(db, viewer ? "recipe_by_id_viewer" : "recipe_by_id", (tx) =>
@@ -114,13 +122,7 @@ export function createRecipesRepository(db: Db) {
   const page = reusableByShape(db, "recipes_list", listShape, (tx, params: RecipeListParams) => {
     const { orderBy, sortKey, after } = listOrder(params);
     return tx
-      .select({
-        ...summaryColumns,
-        authorName: users.name,
-        favorited,
-        ingredientCount,
-        sortKey,
-      })
+      .select({ ...summarySelection, sortKey })
       .from(recipes)
       .innerJoin(users, eq(users.id, recipes.authorId))
       .leftJoin(favorites, favoritesOf(params.viewerId !== null))
@@ -268,12 +270,7 @@ export function createRecipesRepository(db: Db) {
     async summariesByIds(ids: string[], viewerId: string | null, tx: Executor = db) {
       if (ids.length === 0) return [];
       return tx
-        .select({
-          ...summaryColumns,
-          authorName: users.name,
-          favorited,
-          ingredientCount,
-        })
+        .select(summarySelection)
         .from(recipes)
         .innerJoin(users, eq(users.id, recipes.authorId))
         .leftJoin(favorites, favoritesOf(viewerId !== null))
