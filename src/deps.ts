@@ -63,7 +63,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
 
   // Modules add their templates here (mailTemplates.add(...)) and their hourly cleanup steps.
   const mailTemplates = createMailTemplates();
-  const smtp = config.mail.smtpUrl ? createSmtpTransport(config.mail.smtpUrl) : undefined;
+  const smtp = config.mail.smtpUrl ? await createSmtpTransport(config.mail.smtpUrl) : undefined;
   const mailer = createMailer({
     db: database.db,
     mailRepository: createMailRepository(database.db),
@@ -101,7 +101,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
   if (config.jwt.secretGenerated) {
     logger.warn("JWT_SECRET is not set: using a random secret, so tokens die with this process");
   }
-  const redis = config.redisUrl ? createRedis(config.redisUrl, logger) : undefined;
+  const redis = config.redisUrl ? await createRedis(config.redisUrl, logger) : undefined;
   const hasher = overrides.hasher ?? createPasswordHasher();
   const usersRepository = createUsersRepository(db);
   const audit = createAuditService({ auditRepository: createAuditRepository(db), clock, logger });
@@ -143,7 +143,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
   const recipesAccount = createRecipesAccountService({ db, recipesRepository });
 
   const storage = config.storage.s3
-    ? createS3Storage(config.storage.s3)
+    ? await createS3Storage(config.storage.s3)
     : createLocalStorage(config.storage.dir);
   // An export holds what each module owns of the account; each module streams its own part.
   const exports = createExportsService({

@@ -1,9 +1,8 @@
 import { join } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
 import { type SQL, sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
-import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import type { Config } from "../config.ts";
@@ -48,6 +47,11 @@ function withStats(): { stats: { queries: number }; logger: { logQuery(): void }
 }
 
 async function openPglite(options: DatabaseOptions): Promise<Database> {
+  // Loaded only in embedded mode: a server on PostgreSQL never needs the WebAssembly build.
+  const [{ PGlite }, { drizzle: drizzlePglite }] = await Promise.all([
+    import("@electric-sql/pglite"),
+    import("drizzle-orm/pglite"),
+  ]);
   const releaseLock = options.memory ? () => {} : acquireDataDirLock(options.dataDir);
   let pglite: PGlite;
   try {

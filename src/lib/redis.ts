@@ -1,11 +1,13 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { Logger } from "./logger.ts";
 
 /**
  * A client that fails fast: with ioredis' defaults a dead Redis made requests hang for over
  * 30 s; without an offline queue and with short timeouts errors arrive in milliseconds.
+ * ioredis is loaded only when Redis is configured.
  */
-export function createRedis(url: string, logger: Logger): Redis {
+export async function createRedis(url: string, logger: Logger): Promise<Redis> {
+  const { Redis } = await import("ioredis");
   const redis = new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,

@@ -7,10 +7,10 @@ import S3rver from "s3rver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalStorage, createS3Storage, type Storage } from "./storage.ts";
 
-function behavesLikeStorage(name: string, make: () => Storage) {
+function behavesLikeStorage(name: string, make: () => Storage | Promise<Storage>) {
   describe(name, () => {
     it("stores a stream, reads it back, and counts its bytes", async () => {
-      const storage = make();
+      const storage = await make();
       const body = Readable.from(["héllo ", "wörld"]);
       const size = await storage.put("exports/a/b.json", body, "application/json");
       expect(size).toBe(Buffer.byteLength("héllo wörld"));
@@ -18,7 +18,7 @@ function behavesLikeStorage(name: string, make: () => Storage) {
     });
 
     it("removes a key, and removing it again is not an error", async () => {
-      const storage = make();
+      const storage = await make();
       await storage.put("exports/gone.json", Readable.from(["x"]), "application/json");
       await storage.remove("exports/gone.json");
       await storage.remove("exports/gone.json");
@@ -26,7 +26,7 @@ function behavesLikeStorage(name: string, make: () => Storage) {
     });
 
     it("refuses keys that could escape their folder", async () => {
-      const storage = make();
+      const storage = await make();
       await expect(storage.put("../x", Readable.from(["x"]), "text/plain")).rejects.toThrow(
         /invalid storage key/,
       );

@@ -3,8 +3,6 @@ import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { DeleteObjectCommand, GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { Upload } from "@aws-sdk/lib-storage";
 
 /** Where files live: a local directory by default, S3-compatible object storage when configured. */
 export type Storage = {
@@ -59,7 +57,12 @@ export type S3Options = {
   forcePathStyle: boolean;
 };
 
-export function createS3Storage(options: S3Options): Storage {
+/** The AWS SDK is loaded only when S3 is configured; files on local disk never need it. */
+export async function createS3Storage(options: S3Options): Promise<Storage> {
+  const [{ DeleteObjectCommand, GetObjectCommand, S3Client }, { Upload }] = await Promise.all([
+    import("@aws-sdk/client-s3"),
+    import("@aws-sdk/lib-storage"),
+  ]);
   const client = new S3Client({
     region: options.region,
     endpoint: options.endpoint,

@@ -1,4 +1,3 @@
-import nodemailer from "nodemailer";
 import { AppError } from "../../lib/errors.ts";
 
 export type OutgoingMail = {
@@ -26,7 +25,9 @@ function isPermanentRejection(error: unknown): boolean {
   return typeof code === "number" && code >= 500 && code < 600;
 }
 
-export function createSmtpTransport(url: string): SmtpTransport & { close(): void } {
+/** nodemailer is loaded only when SMTP is configured, not by every process that never sends. */
+export async function createSmtpTransport(url: string): Promise<SmtpTransport & { close(): void }> {
+  const { default: nodemailer } = await import("nodemailer");
   const transporter = nodemailer.createTransport({
     url,
     connectionTimeout: 10_000,
