@@ -15,6 +15,19 @@ export async function signUp(ctx: TestContext, role: Role = "user"): Promise<Tes
 
 export const anonymous: TestUser = { id: "", name: "", role: "user", headers: {} };
 
+/** An authorization matrix's callers: the resource's owner, another user, an admin, nobody. */
+export async function signUpActors<Owner extends string>(
+  ctx: TestContext,
+  owner: Owner,
+): Promise<Record<Owner | "other" | "admin" | "anonymous", TestUser>> {
+  return {
+    [owner]: await signUp(ctx),
+    other: await signUp(ctx),
+    admin: await signUp(ctx, "admin"),
+    anonymous,
+  } as Record<Owner | "other" | "admin" | "anonymous", TestUser>;
+}
+
 export function recipeBody(overrides: Record<string, unknown> = {}) {
   return {
     title: "Tomato soup",

@@ -136,7 +136,6 @@ export function createSessionsRepository(db: Db) {
       return row;
     },
 
-    /** Deletes sessions (and, by cascade, their tokens) that can no longer be used. */
     /** A page of every session of the user (ended ones too), in id order, for an export. */
     async pageByUser(userId: string, afterId: string | undefined, limit: number) {
       return db
@@ -164,6 +163,7 @@ export function createSessionsRepository(db: Db) {
       return rows.length;
     },
 
+    /** Deletes sessions (and, by cascade, their tokens) that can no longer be used. */
     async purgeExpired(before: Date, tx: Executor = db): Promise<number> {
       const deletedTokens = await tx
         .delete(refreshTokens)

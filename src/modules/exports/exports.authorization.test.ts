@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect } from "vitest";
-import { anonymous, signUp, type TestUser } from "../../../test/factories/recipes.ts";
+import { signUpActors, type TestUser } from "../../../test/factories/recipes.ts";
 import { createTestApp, type TestContext } from "../../../test/helpers/app.ts";
 import { authzMatrix } from "../../../test/helpers/authz-matrix.ts";
 import { drainQueue } from "../../../test/helpers/queue.ts";
@@ -34,12 +34,7 @@ const matrix = authzMatrix({
 
 beforeAll(async () => {
   ctx = await createTestApp();
-  people = {
-    owner: await signUp(ctx),
-    other: await signUp(ctx),
-    admin: await signUp(ctx, "admin"),
-    anonymous,
-  };
+  people = await signUpActors(ctx, "owner");
   const start = () =>
     ctx.app.inject({ method: "POST", url: "/api/me/exports", headers: people.owner.headers });
   exportIds["finished export"] = (await start()).json().id;

@@ -1,6 +1,6 @@
 import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect } from "vitest";
-import { anonymous, createRecipe, signUp, type TestUser } from "../../../test/factories/recipes.ts";
+import { createRecipe, signUpActors, type TestUser } from "../../../test/factories/recipes.ts";
 import { createTestApp, type TestContext } from "../../../test/helpers/app.ts";
 import { authzMatrix } from "../../../test/helpers/authz-matrix.ts";
 import { favorites } from "../favorites/favorites.table.ts";
@@ -53,12 +53,7 @@ const matrix = authzMatrix({
 
 beforeAll(async () => {
   ctx = await createTestApp();
-  people = {
-    author: await signUp(ctx),
-    other: await signUp(ctx),
-    admin: await signUp(ctx, "admin"),
-    anonymous,
-  };
+  people = await signUpActors(ctx, "author");
 });
 afterAll(() => ctx.close());
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect } from "vitest";
-import { anonymous, createRecipe, signUp, type TestUser } from "../../../test/factories/recipes.ts";
+import { createRecipe, signUpActors, type TestUser } from "../../../test/factories/recipes.ts";
 import { createTestApp, type TestContext } from "../../../test/helpers/app.ts";
 import { authzMatrix } from "../../../test/helpers/authz-matrix.ts";
 
@@ -26,12 +26,7 @@ const matrix = authzMatrix({
 
 beforeAll(async () => {
   ctx = await createTestApp();
-  people = {
-    author: await signUp(ctx),
-    other: await signUp(ctx),
-    admin: await signUp(ctx, "admin"),
-    anonymous,
-  };
+  people = await signUpActors(ctx, "author");
   const ingredients = [{ name: "secret spice", quantity: 3, unit: "g" }];
   recipeIds["public recipe"] = (await createRecipe(ctx, people.author, { ingredients })).id;
   recipeIds["private recipe"] = (
