@@ -97,6 +97,13 @@ const checks: Check[] = [
     },
   },
   {
+    name: "dependency fixes applied (scripts/patch-dependencies.mjs)",
+    run() {
+      const { code, out } = sh("node", ["scripts/patch-dependencies.mjs", "--check"]);
+      return { ok: code === 0, reason: code === 0 ? "all applied" : lastLines(out) };
+    },
+  },
+  {
     name: "OpenAPI document up to date",
     run() {
       const dir = mkdtempSync(join(tmpdir(), "stratum-openapi-"));
