@@ -1,9 +1,12 @@
+import { Writable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createTestApp, type TestContext } from "../test/helpers/app.ts";
 import { ConflictError, UnauthorizedError } from "./lib/errors.ts";
+import { loggerOptions } from "./lib/logger.ts";
 
 function addProbeRoutes(app: FastifyInstance) {
   const typed = app.withTypeProvider<ZodTypeProvider>();
@@ -124,10 +127,72 @@ describe("error responses", () => {
     expect(body.detail).toBe("An unexpected error occurred.");
   });
 
-  it("sets security headers", async () => {
-    const response = await ctx.app.inject({ method: "GET", url: "/health/live" });
+  it("sets helmet's security headers on answers and on problems", async () => {
+    for (const url of ["/health/live", "/no/such/route", "/probe/crash"]) {
+      const response = await ctx.app.inject({ method: "GET", url });
+      expect(response.headers).toMatchObject({
+        "content-security-policy": expect.stringContaining("default-src 'self'"),
+        "cross-origin-opener-policy": "same-origin",
+        "cross-origin-resource-policy": "same-origin",
+        "origin-agent-cluster": "?1",
+        "referrer-policy": "no-referrer",
+        "strict-transport-security": "max-age=31536000; includeSubDomains",
+        "x-content-type-options": "nosniff",
+        "x-dns-prefetch-control": "off",
+        "x-download-options": "noopen",
+        "x-frame-options": "SAMEORIGIN",
+        "x-permitted-cross-domain-policies": "none",
+        "x-xss-protection": "0",
+      });
+      expect(response.headers["x-powered-by"]).toBeUndefined();
+    }
+  });
+
+  it("keeps the docs' own content security policy", async () => {
+    const response = await ctx.app.inject({ method: "GET", url: "/docs/" });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["content-security-policy"]).toContain("validator.swagger.io");
     expect(response.headers["x-content-type-options"]).toBe("nosniff");
-    expect(response.headers["content-security-policy"]).toBeDefined();
+  });
+});
+
+describe("request log", () => {
+  it("writes one line per request, with its id, and still redacts every other line", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const stream = new Writable({
+      write(chunk, _encoding, callback) {
+        for (const line of String(chunk).trim().split("\n")) lines.push(JSON.parse(line));
+        callback();
+      },
+    });
+    const logger = pino(loggerOptions({ logLevel: "info" }), stream);
+    const ctx = await createTestApp({ overrides: { logger } });
+    try {
+      await ctx.app.inject({
+        method: "GET",
+        url: "/health/live?probe=1",
+        headers: { "x-request-id": "req-log-1" },
+      });
+      logger.info({ body: { password: "hunter2" }, token: "secret" }, "another line");
+    } finally {
+      await ctx.close();
+    }
+    const completed = lines.filter((line) => line.msg === "request completed");
+    expect(completed).toEqual([
+      expect.objectContaining({
+        level: 30,
+        requestId: "req-log-1",
+        method: "GET",
+        route: "/health/live",
+        url: "/health/live?probe=1",
+        statusCode: 200,
+        durationMs: expect.any(Number),
+      }),
+    ]);
+    expect(lines.find((line) => line.msg === "another line")).toMatchObject({
+      body: { password: "[redacted]" },
+      token: "[redacted]",
+    });
   });
 });
 

@@ -1,5 +1,4 @@
 import cors from "@fastify/cors";
-import helmet from "@fastify/helmet";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
@@ -15,6 +14,7 @@ import { handleFrameworkError, registerErrorHandling } from "./lib/error-handler
 import { registerNotFound } from "./lib/not-found.ts";
 import { registerRateLimit } from "./lib/rate-limit.ts";
 import { requestIdFrom } from "./lib/request-id.ts";
+import { registerSecurityHeaders } from "./lib/security-headers.ts";
 import { serializerCompiler } from "./lib/serializer.ts";
 import { accountDeletionRoutes } from "./modules/account-deletion/account-deletion.routes.ts";
 import { auditRoutes } from "./modules/audit/audit.routes.ts";
@@ -37,13 +37,18 @@ export const API_INFO = {
 };
 
 function registerRequestLog(app: FastifyInstance, deps: Deps): void {
-  app.addHook("onResponse", async (request, reply) => {
+  // The access line's fields are fixed and carry no secrets, so it skips the redaction every
+  // other line goes through (~8 µs a line, ~2% of a by-id read's CPU time).
+  const accessLog = deps.logger.child({}, { redact: [] });
+  // Callback-style hooks: an async hook costs a promise and a microtask on every request.
+  app.addHook("onResponse", (request, reply, done) => {
     const route = request.routeOptions.url ?? "unmatched";
     const labels = { method: request.method, route, status_code: reply.statusCode };
     deps.metrics.httpRequests.inc(labels);
     deps.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
-    request.log.info(
+    accessLog.info(
       {
+        requestId: request.id,
         method: request.method,
         route,
         url: request.url,
@@ -52,11 +57,13 @@ function registerRequestLog(app: FastifyInstance, deps: Deps): void {
       },
       "request completed",
     );
+    done();
   });
-  app.addHook("onSend", async (request, reply) => {
+  app.addHook("onSend", (request, reply, payload, done) => {
     reply.header("x-request-id", request.id);
     // While shutting down, no connection is kept for another request.
     if (deps.lifecycle.shuttingDown) reply.header("connection", "close");
+    done(null, payload);
   });
 }
 
@@ -111,7 +118,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   registerErrorHandling(app);
   registerNotFound(app);
   registerRequestLog(app, deps);
-  await app.register(helmet, { global: true });
+  registerSecurityHeaders(app);
   await app.register(cors, {
     origin: deps.config.corsOrigins.length ? deps.config.corsOrigins : false,
   });

@@ -24,13 +24,15 @@ const REDACT = [
  * exit; a SIGKILL can lose the lines of the last write in flight.
  */
 export function createLogger(config: Pick<Config, "logLevel">): Logger {
-  return pino(
-    {
-      level: config.logLevel,
-      redact: { paths: REDACT, censor: "[redacted]" },
-      base: { pid: process.pid },
-      timestamp: pino.stdTimeFunctions.isoTime,
-    },
-    pino.destination({ dest: 1, sync: false }),
-  );
+  return pino(loggerOptions(config), pino.destination({ dest: 1, sync: false }));
+}
+
+/** Level, redaction, base fields and time format of every line, whatever the destination. */
+export function loggerOptions(config: Pick<Config, "logLevel">): pino.LoggerOptions {
+  return {
+    level: config.logLevel,
+    redact: { paths: REDACT, censor: "[redacted]" },
+    base: { pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
 }

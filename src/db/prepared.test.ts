@@ -1,0 +1,176 @@
+import { randomUUID } from "node:crypto";
+import { eq, sql } from "drizzle-orm";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { resetDatabase, testDatabase } from "../../test/helpers/database.ts";
+import { favorites } from "../modules/favorites/favorites.table.ts";
+import { recipes } from "../modules/recipes/recipes.table.ts";
+import { users } from "../modules/users/users.table.ts";
+import type { Database, Executor } from "./client.ts";
+import { reusable, reusableByShape } from "./prepared.ts";
+
+const p = sql.placeholder;
+
+describe("reusable statements", () => {
+  let database: Database;
+  let authorId: string;
+  let recipeId: string;
+
+  beforeAll(async () => {
+    database = await testDatabase();
+  });
+
+  beforeEach(async () => {
+    await resetDatabase(database);
+    const { db } = database;
+    const [author] = await db
+      .insert(users)
+      .values({ email: `${randomUUID()}@example.com`, name: "Ada", passwordHash: "x" })
+      .returning();
+    authorId = author?.id as string;
+    const [recipe] = await db
+      .insert(recipes)
+      .values({
+        authorId,
+        title: "Beans",
+        description: "",
+        servings: 2,
+        prepMinutes: 5,
+        cookMinutes: 10,
+        steps: ["Soak.", "Simmer."],
+        search: sql`to_tsvector('english', 'beans')`,
+        ingredientSearch: sql`to_tsvector('simple', 'beans')`,
+      })
+      .returning();
+    recipeId = recipe?.id as string;
+    await db.insert(favorites).values({ userId: authorId, recipeId });
+  });
+
+  // Every kind of field the repositories select: columns of two tables (text, integer, jsonb,
+  // timestamps, a nullable timestamp), a left join, typed `sql` and a `mapWith` subquery.
+  const detailed = (executor: Executor) =>
+    executor
+      .select({
+        id: recipes.id,
+        steps: recipes.steps,
+        servings: recipes.servings,
+        createdAt: recipes.createdAt,
+        authorName: users.name,
+        verifiedAt: users.emailVerifiedAt,
+        favorited: sql<boolean>`${favorites.userId} is not null`,
+        favorites: sql<number>`(select count(*) from ${favorites}
+          where ${favorites.recipeId} = ${recipes.id})`.mapWith(Number),
+        createdText: sql<string>`(${recipes.createdAt})::text`,
+      })
+      .from(recipes)
+      .innerJoin(users, eq(users.id, recipes.authorId))
+      .leftJoin(favorites, eq(favorites.userId, p("viewerId")))
+      .where(eq(recipes.id, p("id")));
+
+  it("answers exactly what Drizzle answers for the same statement", async () => {
+    const statement = reusable(database.db, "test_detailed", detailed);
+    const values = { id: recipeId, viewerId: authorId };
+    const rows = await statement(values);
+    expect(rows).toEqual(await detailed(database.db).execute(values));
+    expect(rows).toEqual([
+      expect.objectContaining({
+        id: recipeId,
+        steps: ["Soak.", "Simmer."],
+        servings: 2,
+        createdAt: expect.any(Date),
+        authorName: "Ada",
+        verifiedAt: null,
+        favorited: true,
+        favorites: 1,
+        createdText: expect.any(String),
+      }),
+    ]);
+    expect(Object.keys(rows[0] ?? {})).toEqual(Object.keys(detailed(database.db)._.selectedFields));
+  });
+
+  it("encodes placeholder values through their column, as Drizzle does", async () => {
+    const insert = reusable(database.db, "test_insert_user", (executor) =>
+      executor
+        .insert(users)
+        .values({
+          email: p("email"),
+          name: p("name"),
+          passwordHash: "x",
+          createdAt: p("createdAt"),
+        })
+        .returning({ email: users.email, createdAt: users.createdAt }),
+    );
+    const createdAt = new Date("2026-01-02T03:04:05.678Z");
+    const email = `${randomUUID()}@example.com`;
+    expect(await insert({ email, name: "Bo", createdAt })).toEqual([{ email, createdAt }]);
+  });
+
+  it("runs on a caller's transaction, whose rollback undoes it", async () => {
+    const rename = reusable(database.db, "test_rename", (executor) =>
+      executor
+        .update(users)
+        .set({ name: sql`${p("name")}` })
+        .where(eq(users.id, p("id")))
+        .returning({ name: users.name }),
+    );
+    const nameOf = reusable(database.db, "test_name_of", (executor) =>
+      executor
+        .select({ name: users.name })
+        .from(users)
+        .where(eq(users.id, p("id"))),
+    );
+    await expect(
+      database.db.transaction(async (tx) => {
+        expect(await rename({ id: authorId, name: "Renamed" }, tx)).toEqual([{ name: "Renamed" }]);
+        expect(await nameOf({ id: authorId }, tx)).toEqual([{ name: "Renamed" }]);
+        throw new Error("roll back");
+      }),
+    ).rejects.toThrow("roll back");
+    expect(await nameOf({ id: authorId })).toEqual([{ name: "Ada" }]);
+  });
+
+  it("counts each call as one statement and names a missing value", async () => {
+    const statement = reusable(database.db, "test_counted", detailed);
+    const before = database.stats.queries;
+    await statement({ id: recipeId, viewerId: null });
+    await statement({ id: recipeId, viewerId: null });
+    expect(database.stats.queries - before).toBe(2);
+    await expect(statement({ id: recipeId })).rejects.toThrow(
+      'No value for placeholder "viewerId" was provided',
+    );
+  });
+
+  it("leaves nested selections to Drizzle, with the same answer", async () => {
+    const nested = (executor: Executor) =>
+      executor
+        .select({ id: recipes.id, author: { id: users.id, name: users.name } })
+        .from(recipes)
+        .innerJoin(users, eq(users.id, recipes.authorId))
+        .where(eq(recipes.id, p("id")));
+    const statement = reusable(database.db, "test_nested", nested);
+    const expected = [{ id: recipeId, author: { id: authorId, name: "Ada" } }];
+    expect(await statement({ id: recipeId })).toEqual(expected);
+    await database.db.transaction(async (tx) => {
+      expect(await statement({ id: recipeId }, tx)).toEqual(expected);
+    });
+  });
+
+  it("builds one statement per shape", async () => {
+    let builds = 0;
+    const byShape = reusableByShape(
+      database.db,
+      "test_shape",
+      (withName: boolean) => (withName ? "name" : "id"),
+      (executor, withName: boolean) => {
+        builds++;
+        return executor
+          .select(withName ? { value: users.name } : { value: users.id })
+          .from(users)
+          .where(eq(users.id, p("id")));
+      },
+    );
+    expect(await byShape(true, { id: authorId })).toEqual([{ value: "Ada" }]);
+    expect(await byShape(false, { id: authorId })).toEqual([{ value: authorId }]);
+    expect(await byShape(true, { id: authorId })).toEqual([{ value: "Ada" }]);
+    expect(builds).toBe(2);
+  });
+});
