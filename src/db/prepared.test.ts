@@ -128,6 +128,32 @@ describe("reusable statements", () => {
     expect(await nameOf({ id: authorId })).toEqual([{ name: "Ada" }]);
   });
 
+  it("runs writes without a selection, array parameters included", async () => {
+    const addFavorites = reusable(database.db, "test_add_favorites", (executor) =>
+      executor
+        .insert(favorites)
+        .select(
+          sql`select user_id, ${p("recipeId")}::uuid, now() from unnest(${p("userIds")}::uuid[]) as user_id`,
+        ),
+    );
+    const removeFavorites = reusable(database.db, "test_remove_favorites", (executor) =>
+      executor.delete(favorites).where(eq(favorites.recipeId, p("recipeId"))),
+    );
+    const [other] = await database.db
+      .insert(users)
+      .values({ email: `${randomUUID()}@example.com`, name: "Cy", passwordHash: "x" })
+      .returning({ id: users.id });
+    await database.db.transaction(async (tx) => {
+      await removeFavorites({ recipeId }, tx);
+      await addFavorites({ recipeId, userIds: [authorId, other?.id] }, tx);
+    });
+    const rows = await database.db
+      .select({ userId: favorites.userId })
+      .from(favorites)
+      .where(eq(favorites.recipeId, recipeId));
+    expect(rows.map((row) => row.userId).sort()).toEqual([authorId, other?.id].sort());
+  });
+
   it("counts each call as one statement and names a missing value", async () => {
     const statement = reusable(database.db, "test_counted", detailed);
     const before = database.stats.queries;

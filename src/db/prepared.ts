@@ -25,13 +25,14 @@ type DrizzlePrepared = {
   fields?: Field[];
   customResultMapper?: unknown;
   logger?: { logQuery(query: string, params: unknown[]): void };
-  /** PGlite's query options (row mode and parsers). */
+  /** PGlite's query options (row mode and parsers), for rows as arrays and as objects. */
   queryConfig?: object;
+  rawQueryConfig?: object;
 };
 
 /** The client a database or transaction runs on: postgres.js's or PGlite's. */
 type Client = {
-  unsafe?(query: string, params: unknown[]): { values(): Promise<unknown[][]> };
+  unsafe?(query: string, params: unknown[]): Promise<unknown> & { values(): Promise<unknown[][]> };
   query?(query: string, params: unknown[], options?: object): Promise<{ rows: unknown[][] }>;
 };
 
@@ -95,13 +96,26 @@ function rowMapper(fields: Field[]): (row: unknown[]) => Record<string, unknown>
  */
 function compile<R>(prepared: unknown): Statement<R> | undefined {
   const query = prepared as DrizzlePrepared;
-  const { queryString, params, fields, logger, queryConfig } = query;
-  if (typeof queryString !== "string" || !Array.isArray(params) || !Array.isArray(fields)) return;
-  if (query.customResultMapper || !logger || fields.some(({ path }) => path.length !== 1)) return;
+  const { queryString, params, fields, logger, queryConfig, rawQueryConfig } = query;
+  if (typeof queryString !== "string" || !Array.isArray(params) || !logger) return;
+  if (query.customResultMapper || fields?.some(({ path }) => path.length !== 1)) return;
   const fill = parameterFiller(params);
+  const clientOf = (executor: Executor) =>
+    (executor as unknown as { session: { client: Client } }).session.client;
+  if (!fields) {
+    // No selection (a write without `returning`): the driver's own result, as Drizzle returns.
+    return async (executor, values) => {
+      const client = clientOf(executor);
+      const parameters = fill(values);
+      logger.logQuery(queryString, parameters);
+      return (await (client.unsafe
+        ? client.unsafe(queryString, parameters)
+        : client.query?.(queryString, parameters, rawQueryConfig))) as R;
+    };
+  }
   const map = rowMapper(fields);
   return async (executor, values) => {
-    const client = (executor as unknown as { session: { client: Client } }).session.client;
+    const client = clientOf(executor);
     const parameters = fill(values);
     logger.logQuery(queryString, parameters);
     const rows = client.unsafe

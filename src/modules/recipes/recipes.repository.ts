@@ -53,9 +53,14 @@ const { steps: _steps, ...summaryColumns } = recipeColumns;
 
 export function searchDocuments(values: RecipeValues, ingredients: IngredientValues[]) {
   const names = ingredients.map((ingredient) => ingredient.name).join(" ");
+  return searchDocumentsOf(values.title, values.description, names);
+}
+
+/** The search documents from title, description and ingredient names: values or placeholders. */
+function searchDocumentsOf(title: unknown, description: unknown, names: unknown) {
   return {
-    search: sql`setweight(to_tsvector('english', ${values.title}::text), 'A')
-      || setweight(to_tsvector('english', ${values.description}::text), 'B')
+    search: sql`setweight(to_tsvector('english', ${title}::text), 'A')
+      || setweight(to_tsvector('english', ${description}::text), 'B')
       || setweight(to_tsvector('english', ${names}::text), 'C')`,
     ingredientSearch: sql`to_tsvector('simple', ${names}::text)`,
   };
@@ -131,6 +136,73 @@ export function createRecipesRepository(db: Db) {
       .limit(p("limit"));
   });
 
+  const insertRecipe = reusable(db, "recipe_insert", (tx) =>
+    tx
+      .insert(recipes)
+      .values({
+        authorId: p("authorId"),
+        title: p("title"),
+        description: p("description"),
+        servings: p("servings"),
+        prepMinutes: p("prepMinutes"),
+        cookMinutes: p("cookMinutes"),
+        visibility: p("visibility"),
+        steps: p("steps"),
+        createdAt: p("createdAt"),
+        updatedAt: p("updatedAt"),
+        ...searchDocumentsOf(p("title"), p("description"), p("names")),
+      })
+      .returning(recipeColumns),
+  );
+  // Children as arrays, one element per row: one statement text whatever their number.
+  const insertIngredients = reusable(db, "recipe_ingredients_insert", (tx) =>
+    tx.insert(recipeIngredients).select(
+      sql`select ${p("recipeId")}::uuid, (row.ord - 1)::int, row.name, row.quantity, row.unit,
+          row.note
+        from unnest(${p("names")}::text[], ${p("quantities")}::float8[], ${p("units")}::text[],
+          ${p("notes")}::text[]) with ordinality as row(name, quantity, unit, note, ord)
+        order by row.ord`,
+    ),
+  );
+  const insertTags = reusable(db, "recipe_tags_insert", (tx) =>
+    tx.insert(recipeTags).select(sql`select ${p("recipeId")}::uuid, unnest(${p("tags")}::text[])`),
+  );
+  // Rows go in the order given (tag order), so concurrent writers lock them in the same order.
+  const addTagCounts = reusable(db, "tag_counts_add", (tx) =>
+    tx
+      .insert(tagCounts)
+      .select(
+        sql`select row.tag, row.delta
+          from unnest(${p("tags")}::text[], ${p("deltas")}::int[]) with ordinality as row(tag, delta, ord)
+          order by row.ord`,
+      )
+      .onConflictDoUpdate({
+        target: tagCounts.tag,
+        set: { publicCount: sql`${tagCounts.publicCount} + excluded.public_count` },
+      }),
+  );
+
+  async function insertChildren(
+    tx: Executor,
+    recipeId: string,
+    ingredients: IngredientValues[],
+    tags: string[],
+  ): Promise<void> {
+    if (ingredients.length > 0) {
+      await insertIngredients(
+        {
+          recipeId,
+          names: ingredients.map((ingredient) => ingredient.name),
+          quantities: ingredients.map((ingredient) => ingredient.quantity),
+          units: ingredients.map((ingredient) => ingredient.unit),
+          notes: ingredients.map((ingredient) => ingredient.note),
+        },
+        tx,
+      );
+    }
+    if (tags.length > 0) await insertTags({ recipeId, tags }, tx);
+  }
+
   return {
     /** One statement: the recipe, its author's name and the viewer's favorite. */
     async findById(
@@ -174,10 +246,8 @@ export function createRecipesRepository(db: Db) {
       tags: string[],
       tx: Executor = db,
     ): Promise<Omit<RecipeRecord, "authorName" | "favorited">> {
-      const [row] = await tx
-        .insert(recipes)
-        .values({ ...values, ...searchDocuments(values, ingredients) })
-        .returning(recipeColumns);
+      const names = ingredients.map((ingredient) => ingredient.name).join(" ");
+      const [row] = await insertRecipe({ ...values, names }, tx);
       const record = row as Omit<RecipeRecord, "authorName" | "favorited">;
       await insertChildren(tx, record.id, ingredients, tags);
       return record;
@@ -218,16 +288,12 @@ export function createRecipesRepository(db: Db) {
     async adjustTagCounts(changes: TagCountChange[], tx: Executor = db): Promise<void> {
       const rows = changes
         .filter((change) => change.delta !== 0)
-        .sort((a, b) => (a.tag < b.tag ? -1 : 1))
-        .map((change) => ({ tag: change.tag, publicCount: change.delta }));
+        .sort((a, b) => (a.tag < b.tag ? -1 : 1));
       if (rows.length === 0) return;
-      await tx
-        .insert(tagCounts)
-        .values(rows)
-        .onConflictDoUpdate({
-          target: tagCounts.tag,
-          set: { publicCount: sql`${tagCounts.publicCount} + excluded.public_count` },
-        });
+      await addTagCounts(
+        { tags: rows.map((row) => row.tag), deltas: rows.map((row) => row.delta) },
+        tx,
+      );
     },
 
     /** A page of one author's recipes in id order, for exporting an account. */
@@ -292,22 +358,6 @@ export function createRecipesRepository(db: Db) {
         .where(inArray(recipes.id, ids));
     },
   };
-}
-
-async function insertChildren(
-  tx: Executor,
-  recipeId: string,
-  ingredients: IngredientValues[],
-  tags: string[],
-): Promise<void> {
-  if (ingredients.length > 0) {
-    await tx
-      .insert(recipeIngredients)
-      .values(ingredients.map((ingredient, position) => ({ ...ingredient, recipeId, position })));
-  }
-  if (tags.length > 0) {
-    await tx.insert(recipeTags).values(tags.map((tag) => ({ recipeId, tag })));
-  }
 }
 
 export type RecipesRepository = ReturnType<typeof createRecipesRepository>;
