@@ -1,4 +1,4 @@
-import { createHash, createSecretKey, randomBytes, randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomUUID, webcrypto } from "node:crypto";
 import { verify } from "@node-rs/argon2";
 import { jwtVerify, SignJWT } from "jose";
 import type postgres from "postgres";
@@ -14,7 +14,14 @@ export type Actor = { userId: string; role: string; sessionId: string };
 export class Unauthorized extends Error {}
 
 export function createAuth(env: NodeJS.ProcessEnv, queries: Queries, sql: postgres.Sql) {
-  const key = createSecretKey(Buffer.from(env.JWT_SECRET ?? "", "utf8"));
+  // Imported once as a CryptoKey, as Stratum does (jose re-imports anything else per call).
+  const key = webcrypto.subtle.importKey(
+    "raw",
+    Buffer.from(env.JWT_SECRET ?? "", "utf8"),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign", "verify"],
+  );
   const issuer = env.JWT_ISSUER ?? "stratum";
   const audience = env.JWT_AUDIENCE ?? "stratum-api";
   const options = {
@@ -32,7 +39,7 @@ export function createAuth(env: NodeJS.ProcessEnv, queries: Queries, sql: postgr
     const token = BEARER.exec(header)?.[1];
     if (!token) throw new Unauthorized();
     const now = new Date();
-    const { payload } = await jwtVerify(token, key, { ...options, currentDate: now }).catch(() => {
+    const { payload } = await jwtVerify(token, await key, { ...options, currentDate: now }).catch(() => {
       throw new Unauthorized();
     });
     const session = await queries.activeSession(String(payload.sid), now);
@@ -70,7 +77,7 @@ export function createAuth(env: NodeJS.ProcessEnv, queries: Queries, sql: postgr
     };
   }
 
-  function sign(user: UserRow, sessionId: string, now: Date): Promise<string> {
+  async function sign(user: UserRow, sessionId: string, now: Date): Promise<string> {
     const iat = Math.floor(now.getTime() / 1000);
     return new SignJWT({ sid: sessionId, role: user.role })
       .setProtectedHeader({ alg: "HS256", typ: "at+jwt" })
@@ -80,7 +87,7 @@ export function createAuth(env: NodeJS.ProcessEnv, queries: Queries, sql: postgr
       .setIssuedAt(iat)
       .setExpirationTime(iat + ACCESS_TTL_S)
       .setJti(randomUUID())
-      .sign(key);
+      .sign(await key);
   }
 
   return { authenticate, login };

@@ -1,4 +1,4 @@
-import { createHash, createSecretKey, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes, randomUUID, timingSafeEqual, webcrypto } from "node:crypto";
 import { errors, jwtVerify, SignJWT } from "jose";
 import type { Role } from "../../lib/actor.ts";
 import type { Clock } from "../../lib/clock.ts";
@@ -18,12 +18,27 @@ type JwtSettings = {
 
 export class InvalidAccessTokenError extends Error {}
 
-/** Signs and verifies access tokens; keys are imported once because per-call import doubles cost. */
+/**
+ * An HS256 key as a CryptoKey, imported once. jose turns a Node KeyObject or raw bytes into a
+ * CryptoKey again on every call (WebCrypto `importKey`), ~70 µs of each authenticated request.
+ */
+function hmacKey(secret: string): Promise<webcrypto.CryptoKey> {
+  return webcrypto.subtle.importKey(
+    "raw",
+    Buffer.from(secret, "utf8"),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign", "verify"],
+  );
+}
+
+/** Signs and verifies access tokens. */
 export function createAccessTokens(settings: JwtSettings, clock: Clock) {
-  const current = createSecretKey(Buffer.from(settings.secret, "utf8"));
-  const previous = settings.previousSecret
-    ? createSecretKey(Buffer.from(settings.previousSecret, "utf8"))
-    : undefined;
+  const current = hmacKey(settings.secret);
+  const previous = settings.previousSecret ? hmacKey(settings.previousSecret) : undefined;
+  // An unhandled rejection is impossible in practice (HMAC accepts any bytes) but not left open.
+  current.catch(() => {});
+  previous?.catch(() => {});
   const options = {
     algorithms: ALGORITHMS,
     issuer: settings.issuer,
@@ -34,7 +49,10 @@ export function createAccessTokens(settings: JwtSettings, clock: Clock) {
   };
 
   async function verifyWith(key: typeof current, token: string) {
-    const { payload } = await jwtVerify(token, key, { ...options, currentDate: clock.now() });
+    const { payload } = await jwtVerify(token, await key, {
+      ...options,
+      currentDate: clock.now(),
+    });
     return payload;
   }
 
@@ -49,7 +67,7 @@ export function createAccessTokens(settings: JwtSettings, clock: Clock) {
         .setIssuedAt(now)
         .setExpirationTime(now + ACCESS_TOKEN_TTL_SECONDS)
         .setJti(randomUUID())
-        .sign(current);
+        .sign(await current);
     },
 
     /** The claims of a valid access token; anything else throws InvalidAccessTokenError. */
