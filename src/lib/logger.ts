@@ -18,13 +18,17 @@ const REDACT = [
 ];
 
 /**
- * Lines go to stdout asynchronously: a line waits only while the previous write is still in
- * flight, so under load many lines share one write instead of one blocking write each (a
- * blocking write per request was ~10% of a read's CPU time). pino flushes what is pending on
- * exit; a SIGKILL can lose the lines of the last write in flight.
+ * Lines go to stdout asynchronously and in batches: they are written once 4 KiB are pending or
+ * every 200 ms, whichever comes first, so under load about fifteen lines share one write (a
+ * write per line was ~2% of a by-id read's CPU time and ~2.5% of a create's; a blocking write
+ * per line ~10%). pino flushes what is pending on exit, a crash included; a SIGKILL can lose the
+ * last 200 ms of lines.
  */
 export function createLogger(config: Pick<Config, "logLevel">): Logger {
-  return pino(loggerOptions(config), pino.destination({ dest: 1, sync: false }));
+  return pino(
+    loggerOptions(config),
+    pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 200 }),
+  );
 }
 
 /** Level, redaction, base fields and time format of every line, whatever the destination. */
