@@ -39,9 +39,11 @@ export function createAuth(env: NodeJS.ProcessEnv, queries: Queries, sql: postgr
     const token = BEARER.exec(header)?.[1];
     if (!token) throw new Unauthorized();
     const now = new Date();
-    const { payload } = await jwtVerify(token, await key, { ...options, currentDate: now }).catch(() => {
-      throw new Unauthorized();
-    });
+    const { payload } = await jwtVerify(token, await key, { ...options, currentDate: now }).catch(
+      () => {
+        throw new Unauthorized();
+      },
+    );
     const session = await queries.activeSession(String(payload.sid), now);
     if (!session || session.user_id !== payload.sub || session.disabled_at)
       throw new Unauthorized();

@@ -114,11 +114,19 @@ export function createQueries(sql: postgres.Sql) {
         limit ${limit + 1}`;
     },
 
-    /** The recipe and its children in one transaction, as the repository writes them. */
+    async authorName(userId: string) {
+      const [row] = await sql<{ name: string }[]>`select name from users where id = ${userId}`;
+      return row?.name;
+    },
+
+    /**
+     * The recipe, its children and the tag counts, as the repository writes them (children and
+     * counts as array parameters); answers the recipe row as written.
+     */
     async insertRecipe(transaction: Tx, authorId: string, recipe: NewRecipe, now: Date) {
       const tx = run(transaction);
       const names = recipe.ingredients.map((ingredient) => ingredient.name).join(" ");
-      const [row] = await tx<{ id: string }[]>`
+      const [row] = await tx<Omit<RecipeRow, "author_name" | "favorited">[]>`
         insert into recipes (author_id, title, description, servings, prep_minutes,
           cook_minutes, visibility, steps, search, ingredient_search, created_at, updated_at)
         values (${authorId}, ${recipe.title}, ${recipe.description}, ${recipe.servings},
@@ -127,22 +135,32 @@ export function createQueries(sql: postgres.Sql) {
             || setweight(to_tsvector('english', ${recipe.description}::text), 'B')
             || setweight(to_tsvector('english', ${names}::text), 'C'),
           to_tsvector('simple', ${names}::text), ${now}, ${now})
-        returning id`;
-      const id = (row as { id: string }).id;
-      if (recipe.ingredients.length > 0) {
-        const rows = recipe.ingredients.map((ingredient, position) => ({
-          recipe_id: id,
-          position,
-          ...ingredient,
-        }));
+        returning id, author_id, title, description, servings, prep_minutes, cook_minutes,
+          visibility, steps, rating_count, rating_sum, version, created_at, updated_at`;
+      const written = row as Omit<RecipeRow, "author_name" | "favorited">;
+      const { ingredients, tags } = recipe;
+      if (ingredients.length > 0) {
         await tx`insert into recipe_ingredients
-          ${tx(rows, "recipe_id", "position", "name", "quantity", "unit", "note")}`;
+          select ${written.id}::uuid, (row.ord - 1)::int, row.name, row.quantity, row.unit, row.note
+          from unnest(${ingredients.map((i) => i.name)}::text[],
+            ${ingredients.map((i) => i.quantity)}::float8[],
+            ${ingredients.map((i) => i.unit)}::text[], ${ingredients.map((i) => i.note)}::text[])
+            with ordinality as row(name, quantity, unit, note, ord)
+          order by row.ord`;
       }
-      if (recipe.tags.length > 0) {
-        const rows = recipe.tags.map((tag) => ({ recipe_id: id, tag }));
-        await tx`insert into recipe_tags ${tx(rows, "recipe_id", "tag")}`;
+      if (tags.length > 0) {
+        await tx`insert into recipe_tags select ${written.id}::uuid, unnest(${tags}::text[])`;
+        if (recipe.visibility === "public") {
+          const sorted = [...tags].sort();
+          await tx`insert into tag_counts (tag, public_count)
+            select row.tag, row.delta
+            from unnest(${sorted}::text[], ${sorted.map(() => 1)}::int[])
+              with ordinality as row(tag, delta, ord)
+            order by row.ord
+            on conflict (tag) do update set public_count = tag_counts.public_count + excluded.public_count`;
+        }
       }
-      return id;
+      return written;
     },
 
     async userByEmail(email: string) {

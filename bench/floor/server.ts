@@ -122,12 +122,16 @@ const createRecipe: Handler = async (req, res, actor) => {
     })),
     tags: [...new Set((body.tags ?? []).map((tag) => tag.trim().toLowerCase()))],
   };
-  const recipe = await sql.begin(async (tx) => {
-    const id = await queries.insertRecipe(tx, actor.userId, input, new Date());
-    const row = await queries.recipe(id, actor.userId, tx);
-    if (!row) throw new Error("inserted recipe vanished");
-    return toRecipe(row, await queries.ingredients([id], tx), await queries.tags([id], tx));
-  });
+  // As Stratum: the author's name, one transaction of writes, and the answer built from what was
+  // written rather than read back.
+  const authorName = await queries.authorName(actor.userId);
+  if (authorName === undefined) return problem(res, 401, "unauthorized");
+  const row = await sql.begin((tx) => queries.insertRecipe(tx, actor.userId, input, new Date()));
+  const recipe = toRecipe(
+    { ...row, author_name: authorName, favorited: false },
+    input.ingredients.map((ingredient) => ({ recipe_id: row.id, ...ingredient })),
+    [...input.tags].sort().map((tag) => ({ tag })),
+  );
   send(res, 201, recipe, { location: `/api/recipes/${recipe.id}`, etag: `"${recipe.version}"` });
 };
 
