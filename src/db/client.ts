@@ -92,9 +92,14 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
  * EXPLAIN ANALYZE at 20,000 recipes).
  * verify: raw-sql-allowed — it passes Drizzle's parameterized text through unchanged.
  */
+export const preparable = (query: string): boolean => !query.includes("to_tsquery(");
+
+/** The postgres.js client behind a wrapped one, for callers that decide `prepare` themselves. */
+export const UNWRAPPED = Symbol("unwrapped postgres.js client");
+
 function preparingEverything<T extends postgres.Sql>(client: T): T {
   const unsafe: postgres.Sql["unsafe"] = (query, parameters, options) =>
-    client.unsafe(query, parameters, { ...options, prepare: !query.includes("to_tsquery(") });
+    client.unsafe(query, parameters, { ...options, prepare: preparable(query) });
   // A transaction (and a savepoint in it) hands its callback another client: wrap that one too.
   const wrapped =
     (method: "begin" | "savepoint") =>
@@ -112,10 +117,12 @@ function preparingEverything<T extends postgres.Sql>(client: T): T {
     savepoint: wrapped("savepoint"),
   };
   return new Proxy(client, {
-    get: (target, property, receiver) =>
-      property in overrides && property in target
+    get: (target, property, receiver) => {
+      if (property === UNWRAPPED) return client;
+      return property in overrides && property in target
         ? overrides[property]
-        : Reflect.get(target, property, receiver),
+        : Reflect.get(target, property, receiver);
+    },
   });
 }
 

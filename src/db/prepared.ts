@@ -1,5 +1,5 @@
 import { Column, is, noopDecoder, Param, Placeholder, SQL, Subquery } from "drizzle-orm";
-import type { Db, Executor } from "./client.ts";
+import { type Db, type Executor, preparable, UNWRAPPED } from "./client.ts";
 
 /** Values for a statement's `sql.placeholder(name)`s. */
 export type Values = Record<string, unknown>;
@@ -32,7 +32,12 @@ type DrizzlePrepared = {
 
 /** The client a database or transaction runs on: postgres.js's or PGlite's. */
 type Client = {
-  unsafe?(query: string, params: unknown[]): Promise<unknown> & { values(): Promise<unknown[][]> };
+  [UNWRAPPED]?: Client;
+  unsafe?(
+    query: string,
+    params: unknown[],
+    options: { prepare: boolean },
+  ): Promise<unknown> & { values(): Promise<unknown[][]> };
   query?(query: string, params: unknown[], options?: object): Promise<{ rows: unknown[][] }>;
 };
 
@@ -100,8 +105,13 @@ function compile<R>(prepared: unknown): Statement<R> | undefined {
   if (typeof queryString !== "string" || !Array.isArray(params) || !logger) return;
   if (query.customResultMapper || fields?.some(({ path }) => path.length !== 1)) return;
   const fill = parameterFiller(params);
-  const clientOf = (executor: Executor) =>
-    (executor as unknown as { session: { client: Client } }).session.client;
+  // postgres.js's client is wrapped to decide `prepare` per call (src/db/client.ts); the
+  // decision is made here once instead.
+  const options = { prepare: preparable(queryString) };
+  const clientOf = (executor: Executor) => {
+    const client = (executor as unknown as { session: { client: Client } }).session.client;
+    return client[UNWRAPPED] ?? client;
+  };
   if (!fields) {
     // No selection (a write without `returning`): the driver's own result, as Drizzle returns.
     return async (executor, values) => {
@@ -109,7 +119,7 @@ function compile<R>(prepared: unknown): Statement<R> | undefined {
       const parameters = fill(values);
       logger.logQuery(queryString, parameters);
       return (await (client.unsafe
-        ? client.unsafe(queryString, parameters)
+        ? client.unsafe(queryString, parameters, options)
         : client.query?.(queryString, parameters, rawQueryConfig))) as R;
     };
   }
@@ -119,7 +129,7 @@ function compile<R>(prepared: unknown): Statement<R> | undefined {
     const parameters = fill(values);
     logger.logQuery(queryString, parameters);
     const rows = client.unsafe
-      ? await client.unsafe(queryString, parameters).values()
+      ? await client.unsafe(queryString, parameters, options).values()
       : ((await client.query?.(queryString, parameters, queryConfig))?.rows ?? []);
     return rows.map(map) as R;
   };
