@@ -25,8 +25,34 @@ function compile(route: Parameters<FastifySerializerCompiler<ZodType>>[0]) {
   if (!(schema instanceof z.ZodType)) return zodSerializerCompiler(route);
   try {
     const json = z.toJSONSchema(schema, { io: "output", target: "draft-7" });
-    return fastJson(json as Parameters<typeof fastJson>[0]) as (data: unknown) => string;
+    return fastJson(nullableAsTypes(json) as Parameters<typeof fastJson>[0]) as (
+      data: unknown,
+    ) => string;
   } catch {
     return zodSerializerCompiler(route);
   }
+}
+
+/**
+ * zod writes a nullable enum as `anyOf: [{ type: "string", enum }, { type: "null" }]`, which
+ * fast-json-stringify serializes by running a validator per value to pick the branch; the
+ * equivalent `type: ["string", "null"]` is a `typeof` check. Only serialization sees this form.
+ */
+export function nullableAsTypes(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(nullableAsTypes);
+  if (node === null || typeof node !== "object") return node;
+  const result: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) result[key] = nullableAsTypes(value);
+  const branches = result.anyOf;
+  if (!Array.isArray(branches) || branches.length !== 2) return result;
+  const isNull = (branch: unknown) =>
+    typeof branch === "object" &&
+    branch !== null &&
+    (branch as { type?: unknown }).type === "null" &&
+    Object.keys(branch).length === 1;
+  const nullAt = branches.findIndex(isNull);
+  const other = branches[1 - nullAt] as Record<string, unknown> | undefined;
+  if (nullAt < 0 || typeof other?.type !== "string" || "anyOf" in other) return result;
+  const { anyOf: _anyOf, ...rest } = result;
+  return { ...rest, ...other, type: [other.type, "null"] };
 }
