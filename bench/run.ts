@@ -153,6 +153,15 @@ async function postgresPhase(
         options,
       );
       results.profiled = options.profile as string;
+      const floorDir = join(WORK, "profile-floor");
+      const floorSpec = { ...s.floor, args: [...cpuProfFlags(floorDir), ...s.floor.args] };
+      results.floorProfile = await profileScenario(
+        options.profile as string,
+        floorSpec,
+        floorDir,
+        seeded,
+        options,
+      );
       const startup = join(WORK, "profile-startup");
       results.startupProfile = await profileStartup(
         stratumSpec(s.stratum.env, cpuProfFlags(startup)),

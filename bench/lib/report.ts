@@ -35,6 +35,8 @@ export type Results = {
   starts: StartRuns[];
   checks: string[];
   profile?: ProfileSummary;
+  /** The floor under the same scenario, to compare where each spends its time. */
+  floorProfile?: ProfileSummary;
   /** Which scenario the profile ran. */
   profiled?: string;
   startupProfile?: ProfileSummary;
@@ -222,6 +224,10 @@ export function renderResults(results: Results): string {
     ...profile(
       `Stratum during scenario ${results.profiled ?? "1"}, after warm-up`,
       results.profile,
+    ),
+    ...profile(
+      `floor during scenario ${results.profiled ?? "1"}, after warm-up`,
+      results.floorProfile,
     ),
     ...profile("Stratum start-up, spawn to ready", results.startupProfile),
     ...(results.checks.length ? ["", "## Checks", "", ...results.checks.map((c) => `- ${c}`)] : []),
