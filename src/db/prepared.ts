@@ -98,6 +98,8 @@ function rowMapper(fields: Field[]): (row: unknown[]) => Record<string, unknown>
  * execute redoes the checks of every parameter and column on each call and wraps it in tracing
  * and cache layers: ~8% of a by-id read's CPU. Returns undefined for a query it does not
  * recognise (nested selections, relational queries), which then stays with Drizzle.
+ * verify: raw-sql-allowed — it sends the text Drizzle's builder made, unchanged; every value
+ * travels as a parameter.
  */
 function compile<R>(prepared: unknown): Statement<R> | undefined {
   const query = prepared as DrizzlePrepared;
