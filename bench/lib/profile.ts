@@ -8,7 +8,12 @@ type CpuProfile = { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[
 export type ProfileRow = { name: string; selfMs: number; share: number };
 export type ProfileSummary = { totalMs: number; functions: ProfileRow[]; packages: ProfileRow[] };
 
+/** Where bench/lib/build.ts writes the compiled floor (inside node_modules/.cache). */
+const FLOOR_BUILD = "node_modules/.cache/stratum-bench/floor/";
+
 function shortUrl(url: string): string {
+  const floor = url.indexOf(FLOOR_BUILD);
+  if (floor >= 0) return `bench/floor/${url.slice(floor + FLOOR_BUILD.length)}`;
   const modules = url.lastIndexOf("node_modules/");
   if (modules >= 0) return url.slice(modules + "node_modules/".length);
   const root = url.indexOf("/dist/");
@@ -16,8 +21,12 @@ function shortUrl(url: string): string {
   return url.replace(/^file:\/\//, "").replace(/^node:/, "node:");
 }
 
-/** Where the code lives: an npm package, Stratum's own dist/, Node's internals, or the engine. */
+/**
+ * Where the code lives: an npm package, Stratum's own dist/, the floor's own code, Node's
+ * internals, or the engine.
+ */
 function packageOf(url: string): string {
+  if (url.includes(FLOOR_BUILD)) return "floor (bench/floor/)";
   const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (match?.[1]) return match[1];
   if (url.includes("/dist/")) return "stratum (dist/)";

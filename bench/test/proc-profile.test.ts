@@ -40,18 +40,24 @@ describe("profile summary", () => {
         { id: 1, callFrame: frame("(idle)", "") },
         { id: 2, callFrame: frame("is", "file:///app/node_modules/drizzle-orm/entity.js") },
         { id: 3, callFrame: frame("handler", "file:///app/dist/app.js") },
+        {
+          id: 4,
+          callFrame: frame("send", "file:///app/node_modules/.cache/stratum-bench/floor/server.js"),
+        },
       ],
       // 1 ms apart: the first sample falls before the window.
-      samples: [2, 2, 2, 3, 1],
-      timeDeltas: [1000, 1000, 1000, 1000, 1000],
+      samples: [2, 2, 2, 3, 4, 1],
+      timeDeltas: [1000, 1000, 1000, 1000, 1000, 1000],
     };
     await writeFile(join(dir, "a.cpuprofile"), JSON.stringify(profile));
     const summary = await summariseProfiles(dir, { fromMs: 1.5 });
-    expect(summary.totalMs).toBe(3);
+    expect(summary.totalMs).toBe(4);
     expect(summary.packages).toEqual([
-      { name: "drizzle-orm", selfMs: 2, share: 2 / 3 },
-      { name: "stratum (dist/)", selfMs: 1, share: 1 / 3 },
+      { name: "drizzle-orm", selfMs: 2, share: 2 / 4 },
+      { name: "stratum (dist/)", selfMs: 1, share: 1 / 4 },
+      { name: "floor (bench/floor/)", selfMs: 1, share: 1 / 4 },
     ]);
     expect(summary.functions[0]?.name).toBe("is drizzle-orm/entity.js:1");
+    expect(summary.functions.map((row) => row.name)).toContain("send bench/floor/server.js:1");
   });
 });
