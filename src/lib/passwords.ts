@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { availableParallelism } from "node:os";
 import type * as Argon2 from "@node-rs/argon2";
 
 /** Argon2id at OWASP's minimum: 19 MiB, 2 passes, 1 lane. */
@@ -16,7 +17,39 @@ export type PasswordHasher = {
 
 type Params = { memoryCost: number; timeCost: number; parallelism: number };
 
-export function createPasswordHasher(params: Params = ARGON2_PARAMS): PasswordHasher {
+/**
+ * Runs at most `limit` tasks at once; the others wait their turn, first come first served. A
+ * finishing task hands its slot straight to the next waiter.
+ */
+export function concurrencyLimit(limit: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (running < limit) running++;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+}
+
+/**
+ * Argon2 runs on libuv's thread pool (4 threads), so a burst of logins could hash on every core
+ * at once and starve the event loop serving everything else. Hashes run at most one fewer than
+ * the cores at a time (at least one); the rest queue. On the bench's 2 cores, reads beside 10
+ * login connections: see bench/RESULTS.md, 6b.
+ */
+const DEFAULT_CONCURRENCY = Math.max(1, availableParallelism() - 1);
+
+export function createPasswordHasher(
+  params: Params = ARGON2_PARAMS,
+  { concurrency = DEFAULT_CONCURRENCY }: { concurrency?: number } = {},
+): PasswordHasher {
+  const limited = concurrencyLimit(concurrency);
   const expected = `$argon2id$v=19$m=${params.memoryCost},t=${params.timeCost},p=${params.parallelism}$`;
   // The native binding loads on the first hash or verify: loaded at start-up it added ~6 MB to
   // the idle RSS of a server that has not seen a login yet.
@@ -26,12 +59,14 @@ export function createPasswordHasher(params: Params = ARGON2_PARAMS): PasswordHa
     return binding;
   };
   return {
-    hash: async (password) =>
-      (await argon2()).hash(password, { ...params, algorithm: ARGON2ID as never }),
+    hash: async (password) => {
+      const { hash } = await argon2();
+      return limited(() => hash(password, { ...params, algorithm: ARGON2ID as never }));
+    },
     async verify(stored, password) {
       const { verify } = await argon2();
       try {
-        return await verify(stored, password);
+        return await limited(() => verify(stored, password));
       } catch {
         return false;
       }
