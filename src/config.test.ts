@@ -29,6 +29,12 @@ describe("loadConfig", () => {
     expect(asked.migrateOnStart).toBe(true);
   });
 
+  it("leaves the hash concurrency to the cores unless set", () => {
+    expect(loadConfig({}).passwordHashConcurrency).toBeUndefined();
+    expect(loadConfig({ PASSWORD_HASH_CONCURRENCY: "3" }).passwordHashConcurrency).toBe(3);
+    expect(problemsOf({ PASSWORD_HASH_CONCURRENCY: "-1" })).toHaveLength(1);
+  });
+
   it("lists one problem per bad variable", () => {
     const problems = problemsOf({ PORT: "abc", DATABASE_URL: "mysql://x", TRUST_PROXY: "maybe" });
     expect(problems).toHaveLength(3);

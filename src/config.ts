@@ -47,6 +47,8 @@ const EnvSchema = z.object({
   BODY_LIMIT_BYTES: int(1_024, 100 * 1024 * 1024, 1024 * 1024),
   REQUEST_TIMEOUT_MS: int(1_000, 600_000, 30_000),
   HANDLER_TIMEOUT_MS: int(100, 600_000, 15_000),
+  // How many Argon2 hashes run at once; 0: one fewer than the cores, at least one.
+  PASSWORD_HASH_CONCURRENCY: int(0, 64, 0),
   KEEP_ALIVE_TIMEOUT_MS: int(1_000, 600_000, 5_000),
   CONNECTION_TIMEOUT_MS: int(1_000, 600_000, 10_000),
   SHUTDOWN_TIMEOUT_MS: int(100, 600_000, 10_000),
@@ -109,6 +111,7 @@ function toConfig(env: z.output<typeof EnvSchema>) {
       audience: env.JWT_AUDIENCE,
     },
     redisUrl: env.REDIS_URL,
+    passwordHashConcurrency: env.PASSWORD_HASH_CONCURRENCY || undefined,
     corsOrigins: env.CORS_ORIGINS.split(",")
       .map((origin) => origin.trim())
       .filter(Boolean),

@@ -102,7 +102,9 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     logger.warn("JWT_SECRET is not set: using a random secret, so tokens die with this process");
   }
   const redis = config.redisUrl ? await createRedis(config.redisUrl, logger) : undefined;
-  const hasher = overrides.hasher ?? createPasswordHasher();
+  const hasher =
+    overrides.hasher ??
+    createPasswordHasher(undefined, { concurrency: config.passwordHashConcurrency });
   const usersRepository = createUsersRepository(db);
   const audit = createAuditService({ auditRepository: createAuditRepository(db), clock, logger });
   const users = createUsersService({
