@@ -83,6 +83,12 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
   };
 }
 
+/** Whether a statement is prepared on PostgreSQL: every one but text search (see below). */
+export const preparable = (query: string): boolean => !query.includes("to_tsquery(");
+
+/** The postgres.js client behind a wrapped one, for callers that decide `prepare` themselves. */
+export const UNWRAPPED = Symbol("unwrapped postgres.js client");
+
 /**
  * Drizzle asks postgres.js for unnamed statements, and an unnamed statement costs a second round
  * trip and a fresh parse and plan on every call. Measured on the by-id read: ~2.8× the database
@@ -92,11 +98,6 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
  * EXPLAIN ANALYZE at 20,000 recipes).
  * verify: raw-sql-allowed — it passes Drizzle's parameterized text through unchanged.
  */
-export const preparable = (query: string): boolean => !query.includes("to_tsquery(");
-
-/** The postgres.js client behind a wrapped one, for callers that decide `prepare` themselves. */
-export const UNWRAPPED = Symbol("unwrapped postgres.js client");
-
 function preparingEverything<T extends postgres.Sql>(client: T): T {
   const unsafe: postgres.Sql["unsafe"] = (query, parameters, options) =>
     client.unsafe(query, parameters, { ...options, prepare: preparable(query) });

@@ -114,26 +114,23 @@ function compile<R>(prepared: unknown): Statement<R> | undefined {
     const client = (executor as unknown as { session: { client: Client } }).session.client;
     return client[UNWRAPPED] ?? client;
   };
-  if (!fields) {
-    // No selection (a write without `returning`): the driver's own result, as Drizzle returns.
-    return async (executor, values) => {
-      const client = clientOf(executor);
-      const parameters = fill(values);
-      logger.logQuery(queryString, parameters);
-      return (await (client.unsafe
-        ? client.unsafe(queryString, parameters, options)
-        : client.query?.(queryString, parameters, rawQueryConfig))) as R;
-    };
-  }
-  const map = rowMapper(fields);
+  // Without a selection (a write without `returning`) the driver's own result is the answer,
+  // as Drizzle returns it; with one, rows come as arrays and are mapped.
+  const map = fields && rowMapper(fields);
   return async (executor, values) => {
     const client = clientOf(executor);
     const parameters = fill(values);
     logger.logQuery(queryString, parameters);
-    const rows = client.unsafe
-      ? await client.unsafe(queryString, parameters, options).values()
-      : ((await client.query?.(queryString, parameters, queryConfig))?.rows ?? []);
-    return rows.map(map) as R;
+    if (client.unsafe) {
+      const pending = client.unsafe(queryString, parameters, options);
+      return (map ? (await pending.values()).map(map) : await pending) as R;
+    }
+    const result = await client.query?.(
+      queryString,
+      parameters,
+      map ? queryConfig : rawQueryConfig,
+    );
+    return (map ? (result?.rows ?? []).map(map) : result) as R;
   };
 }
 

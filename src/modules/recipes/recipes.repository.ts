@@ -51,9 +51,12 @@ const {
 } = getTableColumns(recipes);
 const { steps: _steps, ...summaryColumns } = recipeColumns;
 
+/** What the ingredient search documents are made of: every ingredient name, in order. */
+const ingredientNames = (ingredients: IngredientValues[]) =>
+  ingredients.map((ingredient) => ingredient.name).join(" ");
+
 export function searchDocuments(values: RecipeValues, ingredients: IngredientValues[]) {
-  const names = ingredients.map((ingredient) => ingredient.name).join(" ");
-  return searchDocumentsOf(values.title, values.description, names);
+  return searchDocumentsOf(values.title, values.description, ingredientNames(ingredients));
 }
 
 /** The search documents from title, description and ingredient names: values or placeholders. */
@@ -246,8 +249,7 @@ export function createRecipesRepository(db: Db) {
       tags: string[],
       tx: Executor = db,
     ): Promise<Omit<RecipeRecord, "authorName" | "favorited">> {
-      const names = ingredients.map((ingredient) => ingredient.name).join(" ");
-      const [row] = await insertRecipe({ ...values, names }, tx);
+      const [row] = await insertRecipe({ ...values, names: ingredientNames(ingredients) }, tx);
       const record = row as Omit<RecipeRecord, "authorName" | "favorited">;
       await insertChildren(tx, record.id, ingredients, tags);
       return record;
