@@ -31,7 +31,7 @@ import { usersAdminRoutes } from "./modules/users/users.routes.ts";
 
 export const API_INFO = {
   title: "Stratum API",
-  version: "0.1.0",
+  version: "0.2.0",
   description:
     "Accounts and sessions, recipes, and background jobs. Errors are RFC 9457 problem+json.",
 };
