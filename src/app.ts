@@ -18,6 +18,7 @@ import { registerSecurityHeaders } from "./lib/security-headers.ts";
 import { serializerCompiler } from "./lib/serializer.ts";
 import { accountDeletionRoutes } from "./modules/account-deletion/account-deletion.routes.ts";
 import { auditRoutes } from "./modules/audit/audit.routes.ts";
+import { createAuthLimits } from "./modules/auth/auth.limits.ts";
 import { authRoutes } from "./modules/auth/auth.routes.ts";
 import { devRoutes } from "./modules/dev/dev.routes.ts";
 import { exportsRoutes } from "./modules/exports/exports.routes.ts";
@@ -126,12 +127,19 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await registerRateLimit(app, deps.redis);
   await app.register(authPlugin, { authenticate: (token) => deps.sessions.authenticate(token) });
 
+  // One set: login and every route that checks a password share the per-account budget.
+  const authLimits = createAuthLimits(app, {
+    emailOfResetToken: (token) => deps.recovery.emailOfResetToken(token),
+    emailOfUser: (userId) => deps.auth.emailOfUser(userId),
+  });
+
   await app.register(healthRoutes, { health: deps.health, metrics: deps.metrics });
   await app.register(authRoutes, {
     auth: deps.auth,
     users: deps.users,
     recovery: deps.recovery,
     sessions: deps.sessions,
+    limits: authLimits,
   });
   await app.register(usersAdminRoutes, { adminUsers: deps.adminUsers });
   await app.register(auditRoutes, { audit: deps.audit });
@@ -141,7 +149,10 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(shoppingListsRoutes, { shoppingLists: deps.shoppingLists });
   await app.register(tagsRoutes, { tags: deps.tags });
   await app.register(exportsRoutes, { exports: deps.exports });
-  await app.register(accountDeletionRoutes, { accountDeletion: deps.accountDeletion });
+  await app.register(accountDeletionRoutes, {
+    accountDeletion: deps.accountDeletion,
+    limits: authLimits,
+  });
   // gen:routes (`npm run gen` adds module routes above this line)
   if (!deps.config.isProduction) await app.register(devRoutes, { mailer: deps.mailer });
 

@@ -14,6 +14,7 @@ import { createAuditRepository } from "./modules/audit/audit.repository.ts";
 import { createAuditService } from "./modules/audit/audit.service.ts";
 import { type AuthMailer, authMailTemplates } from "./modules/auth/auth.mail.ts";
 import { createAuthService } from "./modules/auth/auth.service.ts";
+import { createDeviceTokens } from "./modules/auth/device-tokens.ts";
 import { createRecoveryService } from "./modules/auth/recovery.service.ts";
 import { createSessionsRepository } from "./modules/auth/sessions.repository.ts";
 import { createSessionsService } from "./modules/auth/sessions.service.ts";
@@ -140,7 +141,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     clock,
     appUrl: config.appUrl,
   });
-  const auth = createAuthService({ db, users, sessions, recovery, audit });
+  const deviceTokens = createDeviceTokens(config.jwt, clock);
+  const auth = createAuthService({ db, users, sessions, recovery, audit, deviceTokens });
   const usersAccount = createUsersAccountService({ db, usersRepository, sessions, audit, clock });
   const recipesAccount = createRecipesAccountService({ db, recipesRepository });
 
@@ -167,6 +169,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
   const accountDeletion = createAccountDeletionService({
     db,
     logger,
+    audit,
     queue: jobSystem.queue,
     users: {
       ...usersAccount,

@@ -20,6 +20,65 @@ const LOCAL_CACHE_ENTRIES = 50_000;
 type Result = Awaited<ReturnType<Check>>;
 type Counted = Extract<Result, { isAllowed: false }>;
 
+const NAMESPACE = "stratum:rl:";
+
+// One window per key, as the plugin's own store counts: the first hit starts it, later hits
+// read what is left of it (a key somehow left without expiry gets one again).
+const INCR = `
+local current = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if current == 1 or ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {current, ttl}`;
+const READ = `
+local current = redis.call('GET', KEYS[1])
+if not current then return {0, 0} end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then ttl = 0 end
+return {tonumber(current), ttl}`;
+
+type Counts = { current: number; ttl: number };
+type Callback = (error: Error | null, result?: Counts) => void;
+type Scripts = {
+  stratumRateLimitIncr(key: string, windowMs: number): Promise<[number, number]>;
+  stratumRateLimitRead(key: string): Promise<[number, number]>;
+};
+
+function answer(counts: Promise<[number, number]>, callback: Callback): void {
+  counts.then(
+    ([current, ttl]) => callback(null, { current, ttl }),
+    (error: Error) => callback(error),
+  );
+}
+
+/**
+ * A store for the plugin's documented `store` option. Its own Redis store prefixes each key with
+ * the route's method and URL, which a limiter made by `createRateLimit` does not have (keys read
+ * `stratum:rl:undefinedundefined-…`). Here a key is the namespace and the rule's own key, e.g.
+ * `stratum:rl:login-ip:192.0.2.1`, the same for every limiter and every replica.
+ */
+function namedRedisStore(redis: Redis) {
+  if (!("stratumRateLimitIncr" in redis)) {
+    redis.defineCommand("stratumRateLimitIncr", { numberOfKeys: 1, lua: INCR });
+    redis.defineCommand("stratumRateLimitRead", { numberOfKeys: 1, lua: READ });
+  }
+  const scripts = redis as unknown as Scripts;
+  return class NamedRedisStore {
+    incr(key: string, callback: Callback, timeWindow: number): void {
+      answer(scripts.stratumRateLimitIncr(NAMESPACE + key, timeWindow), callback);
+    }
+    read(key: string, callback: Callback): void {
+      answer(scripts.stratumRateLimitRead(NAMESPACE + key), callback);
+    }
+    /** Every limiter shares the one prefix: its keys carry the rule's name (see `checkFor`). */
+    child(): NamedRedisStore {
+      return this;
+    }
+  };
+}
+
 /**
  * Counters live in process, or in Redis (shared by every replica) when a client is given.
  * Only limiters made with `createRateLimiter`/`createCounter` apply: nothing is global.
@@ -29,9 +88,8 @@ export async function registerRateLimit(app: FastifyInstance, redis?: Redis): Pr
     global: false,
     enableDraftSpec: true,
     skipOnError: false,
-    nameSpace: "stratum:rl:",
     cache: LOCAL_CACHE_ENTRIES,
-    ...(redis ? { redis } : {}),
+    ...(redis ? { store: namedRedisStore(redis) } : {}),
   });
 }
 

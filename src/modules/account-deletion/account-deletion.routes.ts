@@ -1,20 +1,23 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { actorOf, requireAuth } from "../../lib/auth.plugin.ts";
+import { actorOf, requestContext, requireAuth } from "../../lib/auth.plugin.ts";
+import type { AuthLimits } from "../auth/auth.limits.ts";
 import type { AccountDeletionService } from "./account-deletion.service.ts";
 
-type Options = { accountDeletion: AccountDeletionService };
+type Options = { accountDeletion: AccountDeletionService; limits: AuthLimits };
 
 const DeleteAccountBody = z.object({ password: z.string().min(1).max(1024) });
 const DeletionScheduledSchema = z.object({ status: z.literal("deletion_scheduled") });
 
 export const accountDeletionRoutes: FastifyPluginAsyncZod<Options> = async (
   app,
-  { accountDeletion },
+  { accountDeletion, limits },
 ) => {
   app.delete(
     "/api/me",
     {
+      // Login's limits and its per-account failure budget: a stolen token cannot guess with it.
+      preValidation: limits.passwordCheck,
       preHandler: requireAuth,
       schema: {
         tags: ["your data"],
@@ -25,7 +28,10 @@ export const accountDeletionRoutes: FastifyPluginAsyncZod<Options> = async (
       },
     },
     async (request, reply) => {
-      await accountDeletion.request(actorOf(request), request.body.password);
+      const { password } = request.body;
+      await limits.chargePasswordCheck(request, () =>
+        accountDeletion.request(actorOf(request), password, requestContext(request)),
+      );
       return reply.code(202).send({ status: "deletion_scheduled" as const });
     },
   );

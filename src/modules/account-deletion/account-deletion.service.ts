@@ -2,6 +2,7 @@ import type { Db, Tx } from "../../db/client.ts";
 import type { Actor } from "../../lib/actor.ts";
 import { ForbiddenError } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/logger.ts";
+import type { AuditService, RequestContext } from "../audit/audit.service.ts";
 
 /**
  * One module's share of deleting an account. Each step deletes by user id, so running it again
@@ -12,6 +13,7 @@ export type DeletionStep = { name: string; run(userId: string): Promise<number> 
 type AccountDeletionDeps = {
   db: Db;
   logger: Logger;
+  audit: AuditService;
   queue: {
     send(
       name: "accounts.delete",
@@ -33,8 +35,15 @@ export function createAccountDeletionService(deps: AccountDeletionDeps) {
   const { db, users, logger } = deps;
   return {
     /** Disables the account now and schedules the deletion of everything it owns. */
-    async request(actor: Actor, password: string): Promise<void> {
+    async request(actor: Actor, password: string, context: RequestContext): Promise<void> {
       if (!(await users.verifyPassword(actor.userId, password))) {
+        const data = { purpose: "account_deletion", sessionId: actor.sessionId };
+        await deps.audit.record({
+          type: "password_check_failed",
+          userId: actor.userId,
+          context,
+          data,
+        });
         throw new ForbiddenError("invalid_password", { detail: "The password is not correct." });
       }
       await db.transaction(async (tx) => {

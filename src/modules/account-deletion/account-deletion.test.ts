@@ -67,7 +67,7 @@ describe("DELETE /api/me", () => {
   });
   afterAll(() => ctx.close());
 
-  it("returns 403 invalid_password for a wrong password and changes nothing", async () => {
+  it("returns 403 invalid_password for a wrong password, audits it and changes nothing else", async () => {
     const { leaver } = await populatedUser(ctx);
     const before = await rowCounts(ctx);
     const response = await ctx.app.inject({
@@ -77,7 +77,16 @@ describe("DELETE /api/me", () => {
       payload: { password: "not my password" },
     });
     expectProblem(response, 403, "invalid_password");
-    expect(await rowCounts(ctx)).toEqual(before);
+    expect(await rowCounts(ctx)).toEqual({ ...before, audit_events: before.audit_events + 1 });
+    const events = await ctx.deps.database.rows<{ type: string; data: { purpose: string } }>(
+      sql`select type, data from audit_events where user_id = ${leaver.id} and type = 'password_check_failed'`,
+    );
+    expect(events).toEqual([
+      {
+        type: "password_check_failed",
+        data: expect.objectContaining({ purpose: "account_deletion" }),
+      },
+    ]);
     const me = await ctx.app.inject({
       method: "GET",
       url: "/api/auth/me",
@@ -176,6 +185,7 @@ describe("DELETE /api/me", () => {
     const flaky = createAccountDeletionService({
       db: ctx.deps.db,
       logger: ctx.deps.logger,
+      audit: ctx.deps.audit,
       queue: ctx.deps.queue,
       users: { ...ctx.deps.usersAccount, verifyPassword: async () => true },
       steps: [

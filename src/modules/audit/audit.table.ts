@@ -9,6 +9,7 @@ export const AUDIT_EVENT_TYPES = [
   "refresh_token_reused",
   "logout",
   "password_changed",
+  "password_check_failed",
   "password_reset",
   "email_verified",
   "session_revoked",

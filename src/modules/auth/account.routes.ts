@@ -36,6 +36,7 @@ export const accountRoutes: FastifyPluginAsyncZod<Options> = async (app, options
     "/api/auth/password",
     {
       onRequest: requireAuth,
+      preValidation: limits.passwordCheck,
       schema: {
         tags,
         summary: "Change your password; ends your other sessions",
@@ -45,7 +46,9 @@ export const accountRoutes: FastifyPluginAsyncZod<Options> = async (app, options
       },
     },
     async (request, reply) => {
-      await auth.changePassword(actorOf(request), request.body, requestContext(request));
+      await limits.chargePasswordCheck(request, () =>
+        auth.changePassword(actorOf(request), request.body, requestContext(request)),
+      );
       return reply.code(204).send(null);
     },
   );

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { AppError } from "../../lib/errors.ts";
 import { createCounter, createRateLimiter } from "../../lib/rate-limit.ts";
 import { normaliseEmail } from "../users/users.schema.ts";
 
@@ -13,10 +14,48 @@ function bodyEmail(request: FastifyRequest): string | undefined {
 
 const ip = (request: FastifyRequest) => request.ip;
 
-type Lookup = { emailOfResetToken(token: string): Promise<string | undefined> };
+type Lookup = {
+  emailOfResetToken(token: string): Promise<string | undefined>;
+  emailOfUser(userId: string): Promise<string | undefined>;
+};
 
-/** Every auth rate limit; run as preValidation hooks so the body is parsed but not yet judged. */
+type Counter = ReturnType<typeof createCounter>;
+
+const failedWith = (code: string) => (error: unknown) =>
+  error instanceof AppError && error.code === code;
+const badCredentials = failedWith("invalid_credentials");
+const badPassword = failedWith("invalid_password");
+
+/** Runs a password check on a failure budget: 429 once it is spent, one count per failure. */
+async function charged<T>(
+  budget: Counter,
+  request: FastifyRequest,
+  key: string,
+  failed: (error: unknown) => boolean,
+  attempt: () => Promise<T>,
+): Promise<T> {
+  await budget.assertOpen(request, key);
+  try {
+    return await attempt();
+  } catch (error) {
+    if (failed(error)) await budget.hit(request, key);
+    throw error;
+  }
+}
+
+/**
+ * Every auth rate limit; run as preValidation hooks so the body is parsed but not yet judged.
+ * Made once per app (src/app.ts): routes that check a password share the account budgets.
+ */
 export function createAuthLimits(app: FastifyInstance, lookup: Lookup) {
+  /** Failed password checks per account (login, password change, deletion) from anywhere. */
+  const accountFailures = createCounter(app, { name: "login-failures", max: 100, windowMs: HOUR });
+  /** Failed logins per device token: a trusted device is not locked out by the account's budget. */
+  const deviceFailures = createCounter(app, {
+    name: "login-device-failures",
+    max: 10,
+    windowMs: HOUR,
+  });
   return {
     login: createRateLimiter(app, [
       { name: "login-ip", max: 10, windowMs: MINUTE, key: ip },
@@ -27,8 +66,35 @@ export function createAuthLimits(app: FastifyInstance, lookup: Lookup) {
         key: (request) => `${request.ip}|${bodyEmail(request) ?? ""}`,
       },
     ]),
-    /** Failed logins per account from anywhere; read before the attempt, counted after a failure. */
-    loginFailures: createCounter(app, { name: "login-failures", max: 100, windowMs: HOUR }),
+    /**
+     * A login, charged on failure to its device's budget when it presented a device token valid
+     * for the account (OWASP's device cookies), else to the account's budget.
+     */
+    chargeLogin<T>(
+      request: FastifyRequest,
+      target: { email: string; device: string | undefined },
+      attempt: () => Promise<T>,
+    ): Promise<T> {
+      return target.device
+        ? charged(deviceFailures, request, target.device, badCredentials, attempt)
+        : charged(accountFailures, request, target.email, badCredentials, attempt);
+    },
+    /** Login's limits for a route that checks the signed-in caller's password. */
+    passwordCheck: createRateLimiter(app, [
+      { name: "password-check-ip", max: 10, windowMs: MINUTE, key: ip },
+      {
+        name: "password-check-user",
+        max: 5,
+        windowMs: MINUTE,
+        key: (request) => request.actor?.userId,
+      },
+    ]),
+    /** The caller's password check, on the same account budget as failed logins. */
+    async chargePasswordCheck<T>(request: FastifyRequest, attempt: () => Promise<T>): Promise<T> {
+      const email = request.actor ? await lookup.emailOfUser(request.actor.userId) : undefined;
+      if (email === undefined) return attempt();
+      return charged(accountFailures, request, email, badPassword, attempt);
+    },
     register: createRateLimiter(app, [{ name: "register-ip", max: 5, windowMs: MINUTE, key: ip }]),
     refresh: createRateLimiter(app, [{ name: "refresh-ip", max: 30, windowMs: MINUTE, key: ip }]),
     /** Not in the contract's list: keeps a signed-in caller from mail-bombing their own inbox. */

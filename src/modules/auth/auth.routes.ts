@@ -1,11 +1,10 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { actorOf, requestContext, requireAuth } from "../../lib/auth.plugin.ts";
-import { AppError } from "../../lib/errors.ts";
 import { UpdateMeBody, UserSchema } from "../users/users.schema.ts";
 import type { UsersService } from "../users/users.service.ts";
 import { accountRoutes } from "./account.routes.ts";
-import { createAuthLimits } from "./auth.limits.ts";
+import type { AuthLimits } from "./auth.limits.ts";
 import {
   AuthResponseSchema,
   LoginBody,
@@ -23,15 +22,15 @@ type Options = {
   users: UsersService;
   recovery: RecoveryService;
   sessions: SessionsService;
+  limits: AuthLimits;
 };
 
 const tags = ["auth"];
 const bearer = [{ bearerAuth: [] }];
 
 export const authRoutes: FastifyPluginAsyncZod<Options> = async (app, options) => {
-  const { auth, users, recovery } = options;
-  const limits = createAuthLimits(app, recovery);
-  await app.register(accountRoutes, { ...options, limits });
+  const { auth, users, limits } = options;
+  await app.register(accountRoutes, options);
 
   app.post(
     "/api/auth/register",
@@ -64,15 +63,11 @@ export const authRoutes: FastifyPluginAsyncZod<Options> = async (app, options) =
       },
     },
     async (request) => {
-      const { email, password } = request.body;
-      await limits.loginFailures.assertOpen(request, email);
-      try {
-        return await auth.login(email, password, requestContext(request));
-      } catch (error) {
-        const failed = error instanceof AppError && error.code === "invalid_credentials";
-        if (failed) await limits.loginFailures.hit(request, email);
-        throw error;
-      }
+      const { email, password, deviceToken } = request.body;
+      const device = await auth.trustedDevice(email, deviceToken);
+      return limits.chargeLogin(request, { email, device }, () =>
+        auth.login(email, password, requestContext(request), { trustedDevice: !!device }),
+      );
     },
   );
 

@@ -14,7 +14,19 @@ export const RegisterBody = z.object({
   password: PasswordInput,
   name: NameSchema,
 });
-export const LoginBody = z.object({ email: EmailSchema, password: PasswordInput });
+export const DeviceTokenSchema = z
+  .string()
+  .min(1)
+  .max(512)
+  .describe(
+    "Proof that this client signed in to this account before: keep it and send it with the next " +
+      "login, which is then limited per device and not blocked by failures from elsewhere",
+  );
+export const LoginBody = z.object({
+  email: EmailSchema,
+  password: PasswordInput,
+  deviceToken: DeviceTokenSchema.optional(),
+});
 export const RefreshBody = z.object({ refreshToken: z.string().min(1).max(512) });
 export const LogoutBody = z
   .object({ refreshToken: z.string().min(1).max(512).optional() })
@@ -39,7 +51,10 @@ export const TokenPairSchema = z.object({
 });
 export type TokenPair = z.infer<typeof TokenPairSchema>;
 
-export const AuthResponseSchema = TokenPairSchema.extend({ user: UserSchema });
+export const AuthResponseSchema = TokenPairSchema.extend({
+  user: UserSchema,
+  deviceToken: DeviceTokenSchema,
+});
 export type AuthResponse = z.infer<typeof AuthResponseSchema>;
 
 export const AcceptedSchema = z.object({ status: z.literal("accepted") });

@@ -5,6 +5,7 @@ import type { AuditService, RequestContext } from "../audit/audit.service.ts";
 import { toUser } from "../users/users.schema.ts";
 import type { NewUser, UsersService } from "../users/users.service.ts";
 import type { AuthResponse } from "./auth.schema.ts";
+import type { DeviceTokens } from "./device-tokens.ts";
 import type { RecoveryService } from "./recovery.service.ts";
 import type { SessionsService } from "./sessions.service.ts";
 
@@ -14,12 +15,14 @@ type AuthDeps = {
   sessions: SessionsService;
   recovery: RecoveryService;
   audit: AuditService;
+  deviceTokens: DeviceTokens;
 };
 
 export const invalidCredentials = () =>
   new UnauthorizedError("invalid_credentials", { detail: "The email or password is incorrect." });
 
-export function createAuthService({ db, users, sessions, recovery, audit }: AuthDeps) {
+export function createAuthService(deps: AuthDeps) {
+  const { db, users, sessions, recovery, audit, deviceTokens } = deps;
   return {
     /** Creates the account, its first session and a verification mail in one transaction. */
     async register(input: NewUser, context: RequestContext): Promise<AuthResponse> {
@@ -32,24 +35,51 @@ export function createAuthService({ db, users, sessions, recovery, audit }: Auth
           { type: "user_registered", userId: user.id, context, data: { sessionId } },
           tx,
         );
-        return { user: toUser(user), ...pair };
+        return { user: toUser(user), ...pair, deviceToken: deviceTokens.issue(user) };
       });
     },
 
+    /**
+     * The device id of a device token issued to the account of this email, if it is still good
+     * (same password, account enabled); undefined otherwise, whatever the reason.
+     */
+    async trustedDevice(email: string, deviceToken: string | undefined) {
+      if (!deviceToken) return undefined;
+      const user = await users.findByEmail(email);
+      if (!user || user.disabledAt) return undefined;
+      return deviceTokens.verify(deviceToken, user);
+    },
+
+    /** The email of an account: the key of its failure budget (see auth.limits.ts). */
+    async emailOfUser(userId: string): Promise<string | undefined> {
+      return (await users.findById(userId))?.email;
+    },
+
     /** One answer for unknown email, wrong password and disabled account alike. */
-    async login(email: string, password: string, context: RequestContext): Promise<AuthResponse> {
-      const user = await users.verifyCredentials(email, password);
-      if (!user) {
-        await audit.record({ type: "login_failed", userId: null, context, data: { email } });
+    async login(
+      email: string,
+      password: string,
+      context: RequestContext,
+      options: { trustedDevice?: boolean } = {},
+    ): Promise<AuthResponse> {
+      // Marked only when true, so the events of ordinary logins keep their shape.
+      const device = options.trustedDevice ? { trustedDevice: true } : {};
+      const verified = await users.verifyCredentials(email, password);
+      if (!verified) {
+        const data = { email, ...device };
+        await audit.record({ type: "login_failed", userId: null, context, data });
         throw invalidCredentials();
       }
       return db.transaction(async (tx) => {
+        // Read again: a login may have just re-hashed the password, and the device token
+        // is bound to the hash as stored.
+        const user = (await users.findById(verified.id, tx)) ?? verified;
         const { sessionId, pair } = await sessions.start(user, context, tx);
         await audit.record(
-          { type: "login_succeeded", userId: user.id, context, data: { sessionId } },
+          { type: "login_succeeded", userId: user.id, context, data: { sessionId, ...device } },
           tx,
         );
-        return { user: toUser(user), ...pair };
+        return { user: toUser(user), ...pair, deviceToken: deviceTokens.issue(user) };
       });
     },
 
@@ -78,6 +108,8 @@ export function createAuthService({ db, users, sessions, recovery, audit }: Auth
       context: RequestContext,
     ): Promise<void> {
       if (!(await users.verifyPassword(actor.userId, body.currentPassword))) {
+        const data = { purpose: "password_change", sessionId: actor.sessionId };
+        await audit.record({ type: "password_check_failed", userId: actor.userId, context, data });
         throw new ForbiddenError("invalid_password", { detail: "The current password is wrong." });
       }
       const user = await users.findById(actor.userId);

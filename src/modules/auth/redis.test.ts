@@ -81,6 +81,20 @@ describe.runIf(redisUrl)("two app instances sharing Redis (TEST_REDIS_URL)", () 
     expectProblem(await me(two), 401, "invalid_token");
   });
 
+  it("names its keys after the rule: stratum:rl:<rule>:<key>, no route placeholder", async () => {
+    const ip = randomIp();
+    await one.app.inject({
+      method: "POST",
+      url: "/api/auth/login",
+      payload: { email: uniqueEmail(), password: "wrong-pass-1" },
+      remoteAddress: ip,
+    });
+    const keys = (await one.deps.redis?.keys(`stratum:rl:*${ip}*`)) ?? [];
+    expect(keys).toContain(`stratum:rl:login-ip:${ip}`);
+    expect(keys.some((key) => key.startsWith(`stratum:rl:login-ip-email:${ip}|`))).toBe(true);
+    expect(keys.filter((key) => key.includes("undefined"))).toEqual([]);
+  });
+
   it("reports redis up in readiness", async () => {
     const ready = await one.app.inject({ method: "GET", url: "/health/ready" });
     expect(ready.json().checks.redis.status).toBe("up");
