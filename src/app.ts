@@ -14,7 +14,7 @@ import { handleFrameworkError, registerErrorHandling } from "./lib/error-handler
 import { registerNotFound } from "./lib/not-found.ts";
 import { registerRateLimit } from "./lib/rate-limit.ts";
 import { requestIdFrom } from "./lib/request-id.ts";
-import { registerSecurityHeaders } from "./lib/security-headers.ts";
+import { pageHeaders, registerSecurityHeaders, useHeaders } from "./lib/security-headers.ts";
 import { serializerCompiler } from "./lib/serializer.ts";
 import { accountDeletionRoutes } from "./modules/account-deletion/account-deletion.routes.ts";
 import { auditRoutes } from "./modules/audit/audit.routes.ts";
@@ -67,6 +67,20 @@ function registerRequestLog(app: FastifyInstance, deps: Deps): void {
   });
 }
 
+/** Swagger UI's policy (`staticCSP`) without `upgrade-insecure-requests` and outside origins. */
+const DOCS_CSP = {
+  defaultSrc: ["'self'"],
+  baseUri: ["'self'"],
+  fontSrc: ["'self'", "data:"],
+  formAction: ["'self'"],
+  frameAncestors: ["'self'"],
+  imgSrc: ["'self'", "data:"],
+  objectSrc: ["'none'"],
+  scriptSrc: ["'self'"],
+  scriptSrcAttr: ["'none'"],
+  styleSrc: ["'self'"],
+};
+
 async function registerDocs(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
     openapi: {
@@ -79,7 +93,12 @@ async function registerDocs(app: FastifyInstance): Promise<void> {
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(swaggerUi, { routePrefix: "/docs", staticCSP: true });
+  // Swagger UI's own static policy upgrades every asset to https, a blank page over plain http
+  // on any host but localhost: /docs gets its own header set, in a scope of its own.
+  await app.register(async (docs) => {
+    useHeaders(docs, pageHeaders(DOCS_CSP));
+    await docs.register(swaggerUi, { routePrefix: "/docs" });
+  });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 }
 
