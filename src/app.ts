@@ -23,6 +23,7 @@ import { devRoutes } from "./modules/dev/dev.routes.ts";
 import { exportsRoutes } from "./modules/exports/exports.routes.ts";
 import { favoritesRoutes } from "./modules/favorites/favorites.routes.ts";
 import { healthRoutes } from "./modules/health/health.routes.ts";
+import { pagesRoutes } from "./modules/pages/pages.routes.ts";
 import { ratingsRoutes } from "./modules/ratings/ratings.routes.ts";
 import { recipesRoutes } from "./modules/recipes/recipes.routes.ts";
 import { shoppingListsRoutes } from "./modules/shopping-lists/shopping-lists.routes.ts";
@@ -146,6 +147,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(authPlugin, { authenticate: (token) => deps.sessions.authenticate(token) });
 
   await app.register(healthRoutes, { health: deps.health, metrics: deps.metrics });
+  await app.register(pagesRoutes);
   await app.register(authRoutes, {
     auth: deps.auth,
     users: deps.users,
