@@ -34,7 +34,8 @@ const SCRIPT = `
     var detail = typeof problem.detail === "string" ? problem.detail : "The server answered " + status + ".";
     var fields = Array.isArray(problem.errors) ? problem.errors : [];
     return [detail].concat(fields.map(function (field) {
-      return (field.path === "newPassword" ? "The password " : "") + field.message + ".";
+      var isPassword = /(^|\\.)newPassword$/.test(String(field.path));
+      return (isPassword ? "The password " : "") + field.message + ".";
     })).join(" ");
   }
   if (!token) {
