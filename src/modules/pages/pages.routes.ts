@@ -10,7 +10,7 @@ const PAGES = [
 /**
  * The pages the links in auth mails open (`APP_URL/verify-email?token=…` and
  * `APP_URL/reset-password?token=…`) while no front end serves them. Pages, not API: left out of
- * the OpenAPI document. The token in their address is kept out of caches and Referer headers.
+ * the OpenAPI document. The token in their address is kept out of caches, Referer headers and logs.
  */
 export const pagesRoutes: FastifyPluginAsync = async (app) => {
   useHeaders(
@@ -22,7 +22,7 @@ export const pagesRoutes: FastifyPluginAsync = async (app) => {
     }),
   );
   for (const [url, html] of PAGES) {
-    app.get(url, { schema: { hide: true } }, async (_request, reply) =>
+    app.get(url, { schema: { hide: true }, config: { logQuery: false } }, async (_request, reply) =>
       reply.type("text/html; charset=utf-8").send(html),
     );
   }

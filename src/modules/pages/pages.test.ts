@@ -1,6 +1,9 @@
 import { createHash } from "node:crypto";
+import { Writable } from "node:stream";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestContext } from "../../../test/helpers/app.ts";
+import { loggerOptions } from "../../lib/logger.ts";
 
 const PAGES = [
   { url: "/verify-email", action: "/api/auth/email/verify", inputs: 0 },
@@ -68,6 +71,32 @@ describe("the pages of the links in auth mails", () => {
       expect(response.statusCode).toBe(400);
       expect(response.json().detail).toBe("The link is invalid, expired or already used.");
     }
+  });
+
+  it("keeps the link's token out of the request log", async () => {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk, _encoding, callback) {
+        lines.push(String(chunk));
+        callback();
+      },
+    });
+    const logger = pino(loggerOptions({ logLevel: "info" }), stream);
+    const logged = await createTestApp({ overrides: { logger } });
+    try {
+      for (const { url } of PAGES) {
+        await logged.app.inject({ method: "GET", url: `${url}?token=secret-link-token` });
+      }
+    } finally {
+      await logged.close();
+    }
+    const completed = lines
+      .join("")
+      .split("\n")
+      .filter((line) => line.includes("completed"));
+    expect(completed).toHaveLength(2);
+    expect(completed.join("\n")).not.toContain("secret-link-token");
+    expect(completed[0]).toContain('"url":"/verify-email"');
   });
 
   it("keeps the pages out of the OpenAPI document", () => {
