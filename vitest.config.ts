@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts", "bench/**/*.test.ts"],
-    exclude: ["test/faults/**", "**/node_modules/**"],
+    exclude: ["test/faults/**", "test/browser/**", "**/node_modules/**"],
     globalSetup: ["test/global-setup.ts"],
     pool: "forks",
     // Files in one worker share its database (PGlite costs seconds and ~0.8 GB per instance);

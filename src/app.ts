@@ -14,7 +14,7 @@ import { handleFrameworkError, registerErrorHandling } from "./lib/error-handler
 import { registerNotFound } from "./lib/not-found.ts";
 import { registerRateLimit } from "./lib/rate-limit.ts";
 import { requestIdFrom } from "./lib/request-id.ts";
-import { registerSecurityHeaders } from "./lib/security-headers.ts";
+import { pageHeaders, registerSecurityHeaders, useHeaders } from "./lib/security-headers.ts";
 import { serializerCompiler } from "./lib/serializer.ts";
 import { accountDeletionRoutes } from "./modules/account-deletion/account-deletion.routes.ts";
 import { auditRoutes } from "./modules/audit/audit.routes.ts";
@@ -24,6 +24,7 @@ import { devRoutes } from "./modules/dev/dev.routes.ts";
 import { exportsRoutes } from "./modules/exports/exports.routes.ts";
 import { favoritesRoutes } from "./modules/favorites/favorites.routes.ts";
 import { healthRoutes } from "./modules/health/health.routes.ts";
+import { pagesRoutes } from "./modules/pages/pages.routes.ts";
 import { ratingsRoutes } from "./modules/ratings/ratings.routes.ts";
 import { recipesRoutes } from "./modules/recipes/recipes.routes.ts";
 import { shoppingListsRoutes } from "./modules/shopping-lists/shopping-lists.routes.ts";
@@ -36,6 +37,13 @@ export const API_INFO = {
   description:
     "Accounts and sessions, recipes, and background jobs. Errors are RFC 9457 problem+json.",
 };
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** `false` logs the route instead of the URL: its query carries a secret (a link's token). */
+    logQuery?: boolean;
+  }
+}
 
 function registerRequestLog(app: FastifyInstance, deps: Deps): void {
   // The access line's fields are fixed and carry no secrets, so it skips the redaction every
@@ -52,7 +60,7 @@ function registerRequestLog(app: FastifyInstance, deps: Deps): void {
         requestId: request.id,
         method: request.method,
         route,
-        url: request.url,
+        url: request.routeOptions.config.logQuery === false ? route : request.url,
         statusCode: reply.statusCode,
         durationMs: Math.round(reply.elapsedTime * 100) / 100,
       },
@@ -68,6 +76,20 @@ function registerRequestLog(app: FastifyInstance, deps: Deps): void {
   });
 }
 
+/** Swagger UI's policy (`staticCSP`) without `upgrade-insecure-requests` and outside origins. */
+const DOCS_CSP = {
+  defaultSrc: ["'self'"],
+  baseUri: ["'self'"],
+  fontSrc: ["'self'", "data:"],
+  formAction: ["'self'"],
+  frameAncestors: ["'self'"],
+  imgSrc: ["'self'", "data:"],
+  objectSrc: ["'none'"],
+  scriptSrc: ["'self'"],
+  scriptSrcAttr: ["'none'"],
+  styleSrc: ["'self'"],
+};
+
 async function registerDocs(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
     openapi: {
@@ -80,7 +102,12 @@ async function registerDocs(app: FastifyInstance): Promise<void> {
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(swaggerUi, { routePrefix: "/docs", staticCSP: true });
+  // Swagger UI's own static policy upgrades every asset to https, a blank page over plain http
+  // on any host but localhost: /docs gets its own header set, in a scope of its own.
+  await app.register(async (docs) => {
+    useHeaders(docs, pageHeaders(DOCS_CSP));
+    await docs.register(swaggerUi, { routePrefix: "/docs" });
+  });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 }
 
@@ -134,6 +161,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   });
 
   await app.register(healthRoutes, { health: deps.health, metrics: deps.metrics });
+  await app.register(pagesRoutes);
   await app.register(authRoutes, {
     auth: deps.auth,
     users: deps.users,

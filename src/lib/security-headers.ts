@@ -37,8 +37,29 @@ export function helmetHeaders(options: HelmetOptions = {}): Record<string, strin
  * time), and even a prebuilt one sets each header through Node's `setHeader` one by one.
  */
 export function registerSecurityHeaders(app: FastifyInstance, options?: HelmetOptions): void {
-  const headers = helmetHeaders(options);
-  app.addHook("onRequest", (_request, reply, done) => {
+  useHeaders(app, helmetHeaders(options));
+}
+
+/**
+ * Helmet's headers for an HTML page the API serves itself (`/docs`, the account pages), with the
+ * page's own CSP in place of the API's. The policy has no `upgrade-insecure-requests`: with it a
+ * browser fetched every asset of a page opened over plain http by any host name but localhost
+ * over https instead, where nothing answers, and showed a blank page.
+ */
+export function pageHeaders(
+  directives: Record<string, string[]>,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  const headers = helmetHeaders({ contentSecurityPolicy: { useDefaults: false, directives } });
+  return { ...headers, ...extra };
+}
+
+/**
+ * Sets precomputed headers on every response of the routes registered in `scope`. A plugin's
+ * hooks run after the application's, so a page's set replaces the API's strict one there.
+ */
+export function useHeaders(scope: FastifyInstance, headers: Record<string, string>): void {
+  scope.addHook("onRequest", (_request, reply, done) => {
     reply.headers(headers);
     done();
   });
