@@ -123,11 +123,12 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
   });
   const adminUsers = createAdminUsersService({ db, usersRepository, sessions, audit, clock });
   mailTemplates.add(...authMailTemplates);
+  // Jobs carry ids: the link job issues the token and sends the mail in the worker.
   const authMailer: AuthMailer = {
-    async send(mail, tx) {
-      const message = { to: mail.to, template: mail.template, data: mail.data };
-      await jobSystem.queue.send("mail.send", message, { tx: tx as Tx });
+    async enqueue(job, tx) {
+      await jobSystem.queue.send("auth.send-link", job, { tx: tx as Tx });
     },
+    deliverOnce: (key, compose) => mailer.deliverOnce(key, compose),
   };
   const userTokensRepository = createUserTokensRepository(db);
   const recovery = createRecoveryService({

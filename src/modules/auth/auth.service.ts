@@ -85,6 +85,7 @@ export function createAuthService({ db, users, sessions, recovery, audit }: Auth
       const passwordHash = await users.hashAcceptable(user, body.newPassword);
       await db.transaction(async (tx) => {
         await users.updatePasswordHash(user.id, passwordHash, tx);
+        await recovery.endOutstandingTokens(user.id, tx);
         const ended = await sessions.revokeAllForUser(
           user.id,
           "password_changed",
