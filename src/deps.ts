@@ -106,7 +106,13 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     overrides.hasher ??
     createPasswordHasher(undefined, { concurrency: config.passwordHashConcurrency });
   const usersRepository = createUsersRepository(db);
-  const audit = createAuditService({ auditRepository: createAuditRepository(db), clock, logger });
+  const audit = createAuditService({
+    auditRepository: createAuditRepository(db),
+    clock,
+    logger,
+    // Failed logins keep a keyed hash of the email tried, not the email.
+    pseudonymSecret: config.jwt.secret,
+  });
   const users = createUsersService({
     db,
     usersRepository,
@@ -179,6 +185,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
       { name: "recipes", run: (id) => recipesAccount.removeAllByAuthor(id) },
       { name: "exports", run: (id) => exports.removeAllForUser(id) },
       { name: "sessions", run: (id) => sessions.removeAllForUser(id) },
+      { name: "mail", run: async (id) => mailer.removeAllTo((await users.findById(id))?.email) },
     ],
   });
   cleanupSteps.push(
