@@ -13,6 +13,6 @@ export const sendAuthLinkJob = defineJob({
   retry: { limit: 6, delaySeconds: 30, backoff: true },
   expireInSeconds: 60,
   async handle(payload, { recovery }: { recovery: RecoveryService }, run) {
-    await recovery.mailLink(payload, run);
+    await recovery.sendLink(payload, run);
   },
 });

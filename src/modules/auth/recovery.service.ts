@@ -102,10 +102,10 @@ export function createRecoveryService(deps: RecoveryDeps) {
     },
 
     /**
-     * The `auth.send-link` job: issues the token (ending older ones) and sends its link, once per
-     * job run id. A retry before anything went out issues a new token, so one link works.
+     * The `auth.send-link` job: issues the token (ending older ones) and sends its link, at most
+     * once per job. A retry before anything went out issues a new token, so one link works.
      */
-    async mailLink(job: AuthLinkJob, run: JobRun): Promise<void> {
+    async sendLink(job: AuthLinkJob, run: JobRun): Promise<void> {
       const { userId } = job;
       if (!userId) return;
       await mailer.deliverOnce(`job:${run.id}`, (tx) => composeLink({ ...job, userId }, tx));
@@ -116,7 +116,7 @@ export function createRecoveryService(deps: RecoveryDeps) {
       await tokens.spendAllOfUser(userId, clock.now(), tx);
     },
 
-    /** Sets the new password and ends every session; a refused password leaves the token unspent. */
+    /** Sets the password, ends every session and mail link; a refused password spends nothing. */
     async resetPassword(token: string, newPassword: string, context: RequestContext) {
       await db.transaction(async (tx) => {
         const user = await spend("password_reset", token, tx);
