@@ -107,7 +107,13 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     overrides.hasher ??
     createPasswordHasher(undefined, { concurrency: config.passwordHashConcurrency });
   const usersRepository = createUsersRepository(db);
-  const audit = createAuditService({ auditRepository: createAuditRepository(db), clock, logger });
+  const audit = createAuditService({
+    auditRepository: createAuditRepository(db),
+    clock,
+    logger,
+    // Failed logins keep a keyed hash of the email tried, not the email.
+    pseudonymSecret: config.jwt.secret,
+  });
   const users = createUsersService({
     db,
     usersRepository,
@@ -124,11 +130,12 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
   });
   const adminUsers = createAdminUsersService({ db, usersRepository, sessions, audit, clock });
   mailTemplates.add(...authMailTemplates);
+  // Jobs carry ids: the link job issues the token and sends the mail in the worker.
   const authMailer: AuthMailer = {
-    async send(mail, tx) {
-      const message = { to: mail.to, template: mail.template, data: mail.data };
-      await jobSystem.queue.send("mail.send", message, { tx: tx as Tx });
+    async enqueue(job, tx) {
+      await jobSystem.queue.send("auth.send-link", job, { tx: tx as Tx });
     },
+    deliverOnce: (key, compose) => mailer.deliverOnce(key, compose),
   };
   const userTokensRepository = createUserTokensRepository(db);
   const recovery = createRecoveryService({
@@ -181,6 +188,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
       { name: "recipes", run: (id) => recipesAccount.removeAllByAuthor(id) },
       { name: "exports", run: (id) => exports.removeAllForUser(id) },
       { name: "sessions", run: (id) => sessions.removeAllForUser(id) },
+      { name: "mail", run: async (id) => mailer.removeAllTo((await users.findById(id))?.email) },
     ],
   });
   cleanupSteps.push(

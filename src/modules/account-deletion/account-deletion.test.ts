@@ -1,8 +1,9 @@
+import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectProblem } from "../../../test/factories/auth.ts";
+import { expectProblem, randomIp } from "../../../test/factories/auth.ts";
 import { createRecipe, signUp, type TestUser } from "../../../test/factories/recipes.ts";
-import { bearer, createUser } from "../../../test/factories/users.ts";
+import { bearer, createUser, strongPassword, uniqueEmail } from "../../../test/factories/users.ts";
 import { createTestApp, type TestContext } from "../../../test/helpers/app.ts";
 import { drainQueue, queuedJobs } from "../../../test/helpers/queue.ts";
 import { createAccountDeletionService } from "./account-deletion.service.ts";
@@ -171,6 +172,60 @@ describe("DELETE /api/me", () => {
     expect(pseudonymous).toBeGreaterThan(0);
     expect(remaining).toBe(0);
     expect(await quickCount(ctx)).toBe(quickBefore - 1);
+  });
+
+  it("leaves the address, IP and user agent in no table of the project once the job ran", async () => {
+    const email = uniqueEmail();
+    const password = strongPassword();
+    const ip = randomIp();
+    const userAgent = `leaver-agent/${randomUUID()}`;
+    const post = (url: string, payload?: object, headers: Record<string, string> = {}) =>
+      ctx.app.inject({
+        method: "POST",
+        url,
+        payload,
+        headers: { "user-agent": userAgent, ...headers },
+        remoteAddress: ip,
+      });
+    const registered = await post("/api/auth/register", { email, password, name: "Leaver" });
+    expect(registered.statusCode).toBe(201);
+    await post("/api/auth/login", { email, password: "wrong password here" });
+    await post("/api/auth/password/forgot", { email });
+    await ctx.app.inject({
+      method: "POST",
+      url: "/api/me/exports",
+      headers: bearer(registered.json().accessToken),
+    });
+    await drainQueue(ctx.deps);
+    const login = await post("/api/auth/login", { email, password });
+    const deleted = await ctx.app.inject({
+      method: "DELETE",
+      url: "/api/me",
+      headers: { ...bearer(login.json().accessToken), "user-agent": userAgent },
+      remoteAddress: ip,
+      payload: { password },
+    });
+    expect(deleted.statusCode).toBe(202);
+    await drainQueue(ctx.deps);
+
+    const tables = await ctx.deps.database.rows<{ name: string }>(
+      sql`select table_name as name from information_schema.tables
+          where table_schema = 'public' and table_type = 'BASE TABLE'`,
+    );
+    expect(tables.length).toBeGreaterThan(5);
+    const found: string[] = [];
+    for (const { name } of tables) {
+      for (const value of [email, `"${ip}"`, userAgent]) {
+        const [row] = await ctx.deps.database.rows<{ count: number }>(
+          sql`select count(*)::int as count from ${sql.identifier(name)} as t
+              where row_to_json(t)::text ilike ${`%${value}%`}`,
+        );
+        if (row?.count) found.push(`${name}: ${value}`);
+      }
+    }
+    expect(found).toEqual([]);
+    const payloads = JSON.stringify((await queuedJobs(ctx.deps)).map((job) => job.data));
+    expect(payloads).not.toContain(email);
   });
 
   it("finishes what a crashed run left: a rerun after a failure mid-way completes", async () => {

@@ -11,15 +11,32 @@ export function createAuditRepository(db: Db) {
       await tx.insert(auditEvents).values(values);
     },
 
-    /** Replaces the user id of every event by a pseudonym kept in `data.subject`. */
-    async pseudonymize(userId: string, pseudonym: string, tx: Executor = db): Promise<number> {
+    /**
+     * Replaces the user id of every event of the user, and of the failed logins on their email
+     * (by hash; by the address itself for events recorded before hashes), by a pseudonym kept in
+     * `data.subject`, and drops the address, IP and user agent.
+     */
+    async pseudonymize(
+      match: { userId: string; email: string; emailHash: string },
+      pseudonym: string,
+      tx: Executor = db,
+    ): Promise<number> {
       const rows = await tx
         .update(auditEvents)
         .set({
           userId: null,
-          data: sql`${auditEvents.data} || jsonb_build_object('subject', ${pseudonym}::text)`,
+          ip: null,
+          userAgent: null,
+          data: sql`(${auditEvents.data} - 'email' - 'emailHash')
+            || jsonb_build_object('subject', ${pseudonym}::text)`,
         })
-        .where(eq(auditEvents.userId, userId))
+        .where(
+          or(
+            eq(auditEvents.userId, match.userId),
+            sql`${auditEvents.data}->>'emailHash' = ${match.emailHash}`,
+            sql`lower(${auditEvents.data}->>'email') = ${match.email.toLowerCase()}`,
+          ),
+        )
         .returning({ id: auditEvents.id });
       return rows.length;
     },

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHmac, randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { Executor } from "../../db/client.ts";
 import type { Clock } from "../../lib/clock.ts";
@@ -15,16 +15,37 @@ export type AuditEvent = {
   type: AuditEventType;
   userId: string | null;
   context?: RequestContext;
-  /** Never secrets: ids, reasons, counts. */
+  /**
+   * Never secrets: ids, reasons, counts. An `email` is not stored: it becomes `emailHash`, a keyed
+   * hash that links attempts on one address and can be matched when that account is deleted.
+   */
   data?: Record<string, unknown>;
 };
 
 const KeySchema = z.object({ createdAt: z.iso.datetime(), id: z.uuid() });
 
-type AuditDeps = { auditRepository: AuditRepository; clock: Clock; logger: Logger };
+type AuditDeps = {
+  auditRepository: AuditRepository;
+  clock: Clock;
+  logger: Logger;
+  /** The key of `emailHash` is derived from it (a server secret: the hash cannot be guessed). */
+  pseudonymSecret: string;
+};
 
-export function createAuditService({ auditRepository, clock, logger }: AuditDeps) {
+export function createAuditService(deps: AuditDeps) {
+  const { auditRepository, clock, logger } = deps;
+  const key = createHmac("sha256", deps.pseudonymSecret).update("stratum:audit-email").digest();
+  const emailHash = (email: string) =>
+    createHmac("sha256", key).update(email.trim().toLowerCase()).digest("base64url");
+
+  function withoutEmail(data: Record<string, unknown> = {}): Record<string, unknown> {
+    const { email, ...rest } = data;
+    return typeof email === "string" ? { ...rest, emailHash: emailHash(email) } : data;
+  }
+
   return {
+    emailHash,
+
     /** Writes the event in the caller's transaction (so it commits with the change) and logs it. */
     async record(event: AuditEvent, tx?: Executor): Promise<void> {
       const row = {
@@ -32,7 +53,7 @@ export function createAuditService({ auditRepository, clock, logger }: AuditDeps
         userId: event.userId,
         ip: event.context?.ip ?? null,
         userAgent: event.context?.userAgent?.slice(0, 512) ?? null,
-        data: event.data ?? {},
+        data: withoutEmail(event.data),
         createdAt: clock.now(),
       };
       await auditRepository.insert(row, tx);
@@ -42,9 +63,14 @@ export function createAuditService({ auditRepository, clock, logger }: AuditDeps
       );
     },
 
-    /** For a deleted account: its events stay, linked to each other by a random pseudonym. */
-    async pseudonymize(userId: string, tx?: Executor): Promise<number> {
-      return auditRepository.pseudonymize(userId, `deleted-user:${randomUUID()}`, tx);
+    /**
+     * For a deleted account: its events stay, linked to each other by a random pseudonym, without
+     * the address, IP or user agent; failed logins on its email are matched by their hash.
+     */
+    async pseudonymize(user: { id: string; email: string }, tx?: Executor): Promise<number> {
+      const subject = `deleted-user:${randomUUID()}`;
+      const match = { userId: user.id, email: user.email, emailHash: emailHash(user.email) };
+      return auditRepository.pseudonymize(match, subject, tx);
     },
 
     async list(query: PageQuery): Promise<Page<AuditEventView>> {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Executor } from "../../db/client.ts";
 import { defineMailTemplate, escapeHtml } from "../mail/mail.templates.ts";
+import type { UserTokenPurpose } from "./auth.table.ts";
 
 const LinkData = z.object({ name: z.string(), url: z.url() });
 
@@ -41,8 +42,26 @@ export type AuthMail = {
   data: z.input<typeof LinkData>;
 };
 
-/** Enqueues a message inside the caller's transaction: it is sent if and only if that commits. */
-export type AuthMailer = { send(mail: AuthMail, tx: Executor): Promise<void> };
+/** What the `auth.send-link` job carries: ids, never the token, the link or the address. */
+export type AuthLinkJob = {
+  purpose: UserTokenPurpose;
+  /** Null for a reset asked for an unknown or disabled email: the job then sends nothing. */
+  userId: string | null;
+};
+
+/**
+ * The mail module as auth uses it. The request only enqueues a job (inside its transaction, so
+ * the job exists if and only if that commits); the job issues the token and sends the mail, so
+ * the raw token exists only in that process and in the mail itself.
+ */
+export type AuthMailer = {
+  enqueue(job: AuthLinkJob, tx: Executor): Promise<void>;
+  /** Delivers at most once per key; `compose` runs only when nothing went out under it yet. */
+  deliverOnce(
+    key: string,
+    compose: (tx: Executor) => Promise<AuthMail | undefined>,
+  ): Promise<unknown>;
+};
 
 export function mailLink(appUrl: string, path: string, token: string): string {
   const url = new URL(path, `${appUrl}/`);

@@ -117,6 +117,7 @@ export function createAuthService(deps: AuthDeps) {
       const passwordHash = await users.hashAcceptable(user, body.newPassword);
       await db.transaction(async (tx) => {
         await users.updatePasswordHash(user.id, passwordHash, tx);
+        await recovery.endOutstandingTokens(user.id, tx);
         const ended = await sessions.revokeAllForUser(
           user.id,
           "password_changed",

@@ -183,9 +183,11 @@ describe("auth: register, login, me", () => {
         .select()
         .from(auditEvents)
         .where(eq(auditEvents.type, "login_failed"));
-      const mine = events.filter((event) => event.data.email === user.email);
+      const emailHash = ctx.deps.audit.emailHash(user.email);
+      const mine = events.filter((event) => event.data.emailHash === emailHash);
       expect(mine).toHaveLength(1);
       expect(JSON.stringify(mine)).not.toContain(secret);
+      expect(JSON.stringify(mine)).not.toContain(user.email);
     });
   });
 

@@ -1,11 +1,12 @@
 import type { Db, Executor } from "../../db/client.ts";
+import type { JobRun } from "../../jobs/define.ts";
 import type { Actor } from "../../lib/actor.ts";
 import type { Clock } from "../../lib/clock.ts";
 import { BadRequestError } from "../../lib/errors.ts";
 import type { AuditService, RequestContext } from "../audit/audit.service.ts";
 import type { UsersService } from "../users/users.service.ts";
 import type { UserRow } from "../users/users.table.ts";
-import { type AuthMailer, mailLink } from "./auth.mail.ts";
+import { type AuthLinkJob, type AuthMailer, mailLink } from "./auth.mail.ts";
 import type { UserTokenPurpose } from "./auth.table.ts";
 import type { SessionsService } from "./sessions.service.ts";
 import { generateOpaqueToken, hashToken, sameHash } from "./tokens.ts";
@@ -13,6 +14,19 @@ import type { UserTokensRepository } from "./user-tokens.repository.ts";
 
 export const RESET_TOKEN_TTL_MS = 30 * 60 * 1000;
 export const VERIFICATION_TOKEN_TTL_MS = 24 * 60 * 60 * 1000;
+
+const LINKS = {
+  email_verification: {
+    path: "verify-email",
+    template: "auth.verify-email",
+    ttlMs: VERIFICATION_TOKEN_TTL_MS,
+  },
+  password_reset: {
+    path: "reset-password",
+    template: "auth.reset-password",
+    ttlMs: RESET_TOKEN_TTL_MS,
+  },
+} as const;
 
 type RecoveryDeps = {
   db: Db;
@@ -60,35 +74,53 @@ export function createRecoveryService(deps: RecoveryDeps) {
   }
 
   async function sendVerification(user: UserRow, tx: Executor): Promise<void> {
-    const token = await issue(user, "email_verification", VERIFICATION_TOKEN_TTL_MS, tx);
-    const url = mailLink(deps.appUrl, "verify-email", token);
-    await mailer.send(
-      { to: user.email, template: "auth.verify-email", data: { name: user.name, url } },
-      tx,
-    );
+    await mailer.enqueue({ purpose: "email_verification", userId: user.id }, tx);
+  }
+
+  /** The mail of a link job, with a freshly issued token; undefined when none should go out. */
+  async function composeLink(job: AuthLinkJob & { userId: string }, tx: Executor) {
+    const user = await users.findById(job.userId, tx);
+    if (!user || user.disabledAt) return undefined;
+    if (job.purpose === "email_verification" && user.emailVerifiedAt) return undefined;
+    const link = LINKS[job.purpose];
+    const token = await issue(user, job.purpose, link.ttlMs, tx);
+    const url = mailLink(deps.appUrl, link.path, token);
+    return { to: user.email, template: link.template, data: { name: user.name, url } };
   }
 
   return {
     sendVerification,
 
-    /** Always succeeds from the caller's view, so it cannot tell which emails exist. */
+    /**
+     * Always succeeds from the caller's view, so it cannot tell which emails exist. Known and
+     * unknown emails cost the same: one lookup and one job in one transaction; the job decides.
+     */
     async forgotPassword(email: string): Promise<void> {
       const user = await users.findByEmail(email);
-      if (!user || user.disabledAt) return;
-      await db.transaction(async (tx) => {
-        const token = await issue(user, "password_reset", RESET_TOKEN_TTL_MS, tx);
-        const url = mailLink(deps.appUrl, "reset-password", token);
-        await mailer.send(
-          { to: user.email, template: "auth.reset-password", data: { name: user.name, url } },
-          tx,
-        );
-      });
+      const userId = user && !user.disabledAt ? user.id : null;
+      await db.transaction((tx) => mailer.enqueue({ purpose: "password_reset", userId }, tx));
     },
 
-    /** Sets the new password and ends every session; a refused password leaves the token unspent. */
+    /**
+     * The `auth.send-link` job: issues the token (ending older ones) and sends its link, at most
+     * once per job. A retry before anything went out issues a new token, so one link works.
+     */
+    async sendLink(job: AuthLinkJob, run: JobRun): Promise<void> {
+      const { userId } = job;
+      if (!userId) return;
+      await mailer.deliverOnce(`job:${run.id}`, (tx) => composeLink({ ...job, userId }, tx));
+    },
+
+    /** A password change, or a reset, ends every reset and verification link still out. */
+    async endOutstandingTokens(userId: string, tx: Executor): Promise<void> {
+      await tokens.spendAllOfUser(userId, clock.now(), tx);
+    },
+
+    /** Sets the password, ends every session and mail link; a refused password spends nothing. */
     async resetPassword(token: string, newPassword: string, context: RequestContext) {
       await db.transaction(async (tx) => {
         const user = await spend("password_reset", token, tx);
+        await tokens.spendAllOfUser(user.id, clock.now(), tx);
         const passwordHash = await users.hashAcceptable(user, newPassword);
         await users.updatePasswordHash(user.id, passwordHash, tx);
         // The mail reached its owner, so the address is proven too.

@@ -58,14 +58,113 @@ describe("password reset and email verification", () => {
   }
 
   describe("POST /api/auth/password/forgot", () => {
-    it("answers 202 with the same body for unknown emails and queues nothing for them", async () => {
+    it("answers 202 with the same body for unknown emails and enqueues one job either way", async () => {
       const known = await createUser(ctx);
+      const unknownEmail = uniqueEmail();
       const a = await post("/api/auth/password/forgot", { email: known.user.email });
-      const b = await post("/api/auth/password/forgot", { email: uniqueEmail() });
+      const b = await post("/api/auth/password/forgot", { email: unknownEmail });
       expect([a.statusCode, b.statusCode]).toEqual([202, 202]);
       expect(a.json()).toEqual(b.json());
-      const jobs = await queuedJobs(ctx.deps, "mail.send");
-      expect(jobs.map((job) => job.data.to)).toEqual([known.user.email]);
+      // The same work in the request for both: one lookup, one job; the job decides.
+      const jobs = await queuedJobs(ctx.deps);
+      expect(jobs.map((job) => [job.name, job.data])).toEqual([
+        ["auth.send-link", { purpose: "password_reset", userId: known.user.id }],
+        ["auth.send-link", { purpose: "password_reset", userId: null }],
+      ]);
+      expect(await mailTo(known.user.email)).toBeDefined();
+      expect(await mailTo(unknownEmail)).toBeUndefined();
+      expect((await queuedJobs(ctx.deps)).map((job) => job.state)).toEqual([
+        "completed",
+        "completed",
+      ]);
+    });
+  });
+
+  describe("links in job payloads", () => {
+    it("keeps tokens, links and addresses out of every job after register, resend and forgot", async () => {
+      const email = uniqueEmail();
+      const registered = await post("/api/auth/register", {
+        email,
+        password: strongPassword(),
+        name: "Quinn",
+      });
+      const headers = bearer(registered.json().accessToken);
+      const first = tokenIn(await mailTo(email), "verify-email");
+      expect((await post("/api/auth/email/resend", undefined, headers)).statusCode).toBe(202);
+      const second = tokenIn(await mailTo(email), "verify-email");
+      const reset = await forgot(email);
+      const payloads = JSON.stringify((await queuedJobs(ctx.deps)).map((job) => job.data));
+      for (const secret of [first, second, reset, "token=", "verify-email", "reset-password"]) {
+        expect(payloads).not.toContain(secret);
+      }
+      expect(payloads).not.toContain(email);
+      expect((await post("/api/auth/email/verify", { token: second })).statusCode).toBe(204);
+      const newPassword = strongPassword();
+      expect(
+        (await post("/api/auth/password/reset", { token: reset, newPassword })).statusCode,
+      ).toBe(204);
+    });
+
+    it("sends one working link when a link job runs again after its mail went out", async () => {
+      const { user } = await createUser(ctx);
+      const token = await forgot(user.email);
+      const [job] = await queuedJobs(ctx.deps, "auth.send-link");
+      // As if the worker died after sending but before marking the job done: it runs again.
+      await ctx.deps.queue.boss
+        .getDb()
+        .executeSql("update pgboss.job set state = 'retry', completed_on = null where id = $1", [
+          job?.id,
+        ]);
+      expect(await drainQueue(ctx.deps)).toBe(1);
+      const response = await ctx.app.inject({ method: "GET", url: "/api/dev/mail" });
+      const mails = (response.json().items as Mail[]).filter((mail) => mail.to === user.email);
+      expect(mails).toHaveLength(1);
+      const newPassword = strongPassword();
+      expect((await post("/api/auth/password/reset", { token, newPassword })).statusCode).toBe(204);
+    });
+  });
+
+  describe("links end when the password changes", () => {
+    const changePassword = (accessToken: string, currentPassword: string) =>
+      post(
+        "/api/auth/password",
+        { currentPassword, newPassword: strongPassword() },
+        bearer(accessToken),
+      );
+
+    it("refuses a reset link issued before a password change", async () => {
+      const { user, accessToken, password } = await createUser(ctx);
+      const token = await forgot(user.email);
+      expect((await changePassword(accessToken, password)).statusCode).toBe(204);
+      expectProblem(
+        await post("/api/auth/password/reset", { token, newPassword: strongPassword() }),
+        400,
+        "invalid_token",
+      );
+    });
+
+    it("refuses a verification link issued before a password change", async () => {
+      const { user, accessToken, password } = await createUser(ctx);
+      await post("/api/auth/email/resend", undefined, bearer(accessToken));
+      const token = tokenIn(await mailTo(user.email), "verify-email");
+      expect((await changePassword(accessToken, password)).statusCode).toBe(204);
+      expectProblem(await post("/api/auth/email/verify", { token }), 400, "invalid_token");
+    });
+
+    it("ends the other outstanding links when a reset is used", async () => {
+      const { user, accessToken } = await createUser(ctx);
+      await post("/api/auth/email/resend", undefined, bearer(accessToken));
+      const verification = tokenIn(await mailTo(user.email), "verify-email");
+      const reset = await forgot(user.email);
+      const newPassword = strongPassword();
+      expect(
+        (await post("/api/auth/password/reset", { token: reset, newPassword })).statusCode,
+      ).toBe(204);
+      expectProblem(
+        await post("/api/auth/email/verify", { token: verification }),
+        400,
+        "invalid_token",
+      );
     });
   });
 
@@ -199,7 +298,8 @@ describe("password reset and email verification", () => {
       expect(
         (await post("/api/auth/email/resend", undefined, bearer(accessToken))).statusCode,
       ).toBe(202);
-      expect(await queuedJobs(ctx.deps, "mail.send")).toEqual([]);
+      expect(await queuedJobs(ctx.deps, "auth.send-link")).toEqual([]);
+      expect(await mailTo(user.email)).toBeUndefined();
     });
   });
 });

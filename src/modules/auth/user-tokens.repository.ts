@@ -77,6 +77,14 @@ export function createUserTokensRepository(db: Db) {
         );
     },
 
+    /** Spends every live token of every purpose: after a password change or reset. */
+    async spendAllOfUser(userId: string, now: Date, tx: Executor = db): Promise<void> {
+      await tx
+        .update(userTokens)
+        .set({ usedAt: now })
+        .where(and(eq(userTokens.userId, userId), isNull(userTokens.usedAt)));
+    },
+
     async purgeExpired(before: Date, tx: Executor = db): Promise<number> {
       const rows = await tx
         .delete(userTokens)

@@ -1,4 +1,4 @@
-import { desc, eq, lt } from "drizzle-orm";
+import { desc, eq, lt, sql } from "drizzle-orm";
 import type { Db, Executor } from "../../db/client.ts";
 import { mailDeliveries, mailOutbox } from "./mail.table.ts";
 
@@ -42,6 +42,23 @@ export function createMailRepository(db: Db) {
         .delete(mailOutbox)
         .where(lt(mailOutbox.createdAt, before))
         .returning({ id: mailOutbox.id });
+      return rows.length;
+    },
+
+    /** Addresses are compared lower-cased: senders may keep the case a user typed. */
+    async removeOutboxTo(address: string, tx: Executor = db): Promise<number> {
+      const rows = await tx
+        .delete(mailOutbox)
+        .where(eq(sql`lower(${mailOutbox.to})`, address.toLowerCase()))
+        .returning({ id: mailOutbox.id });
+      return rows.length;
+    },
+
+    async removeDeliveriesTo(address: string, tx: Executor = db): Promise<number> {
+      const rows = await tx
+        .delete(mailDeliveries)
+        .where(eq(sql`lower(${mailDeliveries.to})`, address.toLowerCase()))
+        .returning({ key: mailDeliveries.key });
       return rows.length;
     },
 

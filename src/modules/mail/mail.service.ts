@@ -1,4 +1,4 @@
-import type { Db } from "../../db/client.ts";
+import type { Db, Executor } from "../../db/client.ts";
 import type { JobRun } from "../../jobs/define.ts";
 import type { MailRepository } from "./mail.repository.ts";
 import { MailSendPayload } from "./mail.schema.ts";
@@ -19,7 +19,65 @@ const OUTBOX_DAYS = 7;
 const DELIVERY_DAYS = 35;
 const DAY_MS = 24 * 3600 * 1000;
 
+/** A message a sender builds inside the job, e.g. around a secret that exists only there. */
+export type ComposedMail = { to: string; template: string; data: unknown };
+/** `compose` found nothing to send (the account is gone, the address already verified, …). */
+export type DeliveryResult = "sent" | "duplicate" | "skipped";
+
+/** Thrown inside the outbox transaction to roll back what `compose` wrote for a duplicate. */
+class DuplicateDelivery extends Error {}
+
 export function createMailer({ db, mailRepository, templates, smtp, from }: MailerDeps) {
+  type Compose = (tx: Executor) => Promise<ComposedMail | undefined>;
+
+  /** Composes inside a transaction, so what `compose` writes commits only with a rendered mail. */
+  async function composeAndRender(compose: Compose, tx: Executor) {
+    const mail = await compose(tx);
+    return mail && { mail, rendered: templates.render(mail.template, mail.data) };
+  }
+
+  /**
+   * Sends at most once per delivery key; `compose` runs only when nothing went out under the key
+   * yet. With the outbox, what `compose` writes, the record and the message are one transaction.
+   */
+  async function deliverOnce(key: string, compose: Compose): Promise<DeliveryResult> {
+    if (await mailRepository.findDelivery(key)) return "duplicate";
+    if (!smtp) {
+      return db
+        .transaction(async (tx) => {
+          const composed = await composeAndRender(compose, tx);
+          if (!composed) return "skipped" as const;
+          const { mail, rendered } = composed;
+          const record = { key, to: mail.to, template: mail.template };
+          const fresh = await mailRepository.insertDelivery({ ...record, transport: "outbox" }, tx);
+          if (!fresh) throw new DuplicateDelivery();
+          await mailRepository.insertOutbox({ to: mail.to, ...rendered }, tx);
+          return "sent" as const;
+        })
+        .catch((error: unknown) => {
+          if (error instanceof DuplicateDelivery) return "duplicate" as const;
+          throw error;
+        });
+    }
+    const composed = await db.transaction((tx) => composeAndRender(compose, tx));
+    if (!composed) return "skipped";
+    const { mail, rendered } = composed;
+    const messageId = `<${key.replace(/[^\w.-]/g, "_")}@stratum.mail>`;
+    await smtp.send({ from, to: mail.to, ...rendered, messageId });
+    const record = { key, to: mail.to, template: mail.template };
+    await mailRepository.insertDelivery({ ...record, transport: "smtp", messageId });
+    return "sent";
+  }
+
+  /** Account deletion: the messages and delivery records sent to an address go. */
+  async function removeAllTo(address: string | undefined): Promise<number> {
+    if (!address) return 0;
+    return db.transaction(async (tx) => {
+      const outbox = await mailRepository.removeOutboxTo(address, tx);
+      return outbox + (await mailRepository.removeDeliveriesTo(address, tx));
+    });
+  }
+
   return {
     templates,
     transport: smtp ? ("smtp" as const) : ("outbox" as const),
@@ -36,25 +94,12 @@ export function createMailer({ db, mailRepository, templates, smtp, from }: Mail
      * one transaction (exactly once); over SMTP a crash between the server's answer and the
      * record can resend, and the stable Message-ID lets the receiver drop that duplicate.
      */
-    async deliver(payload: MailSendPayload, run: JobRun): Promise<"sent" | "duplicate"> {
+    async deliver(payload: MailSendPayload, run: JobRun): Promise<DeliveryResult> {
       const message = MailSendPayload.parse(payload);
-      const key = message.key ?? `job:${run.id}`;
-      if (await mailRepository.findDelivery(key)) return "duplicate";
-      const rendered = templates.render(message.template, message.data);
-      const record = { key, to: message.to, template: message.template };
-      if (!smtp) {
-        return db.transaction(async (tx) => {
-          const fresh = await mailRepository.insertDelivery({ ...record, transport: "outbox" }, tx);
-          if (!fresh) return "duplicate";
-          await mailRepository.insertOutbox({ to: message.to, ...rendered }, tx);
-          return "sent";
-        });
-      }
-      const messageId = `<${key.replace(/[^\w.-]/g, "_")}@stratum.mail>`;
-      await smtp.send({ from, to: message.to, ...rendered, messageId });
-      await mailRepository.insertDelivery({ ...record, transport: "smtp", messageId });
-      return "sent";
+      return deliverOnce(message.key ?? `job:${run.id}`, async () => message);
     },
+    deliverOnce,
+    removeAllTo,
 
     /** The development outbox, newest first. */
     async latestOutbox(limit: number) {

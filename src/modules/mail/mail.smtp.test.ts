@@ -1,11 +1,14 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
+import { eq } from "drizzle-orm";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { createUser, strongPassword } from "../../../test/factories/users.ts";
 import { createTestApp, type TestContext } from "../../../test/helpers/app.ts";
 import { resetDatabase } from "../../../test/helpers/database.ts";
 import { drainQueue, outboxMessages, queuedJobs } from "../../../test/helpers/queue.ts";
+import { userTokens } from "../auth/auth.table.ts";
 import { defineMailTemplate } from "./mail.templates.ts";
 
 const notice = defineMailTemplate({
@@ -101,6 +104,30 @@ describe("mail over SMTP", () => {
       state: "completed",
       retryCount: 1,
     });
+  });
+
+  it("mails one working reset link when the first send is refused for now", async () => {
+    const { user } = await createUser(ctx);
+    replies.push(451);
+    await ctx.deps.recovery.forgotPassword(user.email);
+    await drainQueue(ctx.deps);
+    await drainQueue(ctx.deps, { now: true });
+    expect(received.map((mail) => mail.to)).toEqual([[user.email]]);
+    // Quoted-printable: soft line breaks and "=" as "=3D".
+    const body = received[0]?.raw.replace(/=\r?\n/g, "").replace(/=3D/g, "=") ?? "";
+    const token = body.match(/reset-password\?token=([\w-]+)/)?.[1];
+    const issued = await ctx.deps.db
+      .select()
+      .from(userTokens)
+      .where(eq(userTokens.userId, user.id));
+    expect(issued.filter((row) => row.usedAt === null)).toHaveLength(1);
+    expect(issued).toHaveLength(2);
+    const reset = await ctx.app.inject({
+      method: "POST",
+      url: "/api/auth/password/reset",
+      payload: { token, newPassword: strongPassword() },
+    });
+    expect(reset.statusCode).toBe(204);
   });
 
   it("fails the job without retries after a permanent 5xx rejection", async () => {

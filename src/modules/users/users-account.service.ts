@@ -33,7 +33,8 @@ export function createUsersAccountService(deps: UsersAccountDeps) {
     /** Last step of a deletion: audit events keep a pseudonym, then the user row goes. */
     async removeForDeletion(userId: string): Promise<void> {
       await db.transaction(async (tx) => {
-        await audit.pseudonymize(userId, tx);
+        const user = await usersRepository.findById(userId, tx);
+        if (user) await audit.pseudonymize(user, tx);
         await usersRepository.remove(userId, tx);
       });
     },

@@ -164,8 +164,9 @@ describe("admin: users and audit", () => {
       ip: expect.any(String),
       userAgent: "probe",
       createdAt: expect.any(String),
-      data: { email: target.user.email },
+      data: { emailHash: ctx.deps.audit.emailHash(target.user.email) },
     });
     expect(JSON.stringify(next.json())).not.toContain(password);
+    expect(JSON.stringify(next.json())).not.toContain(target.user.email);
   });
 });
