@@ -1,8 +1,12 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestContext, testConfig } from "../../../test/helpers/app.ts";
 import { openUnmigratedDatabase } from "../../../test/helpers/database.ts";
 import { capturingLogger } from "../../../test/helpers/logs.ts";
+import { startServer, waitForOutput } from "../../../test/helpers/process.ts";
 import { buildApp } from "../../app.ts";
 import type { Database } from "../../db/client.ts";
 import { committedMigrations, migrate, warnOfPendingMigrations } from "../../db/migrate.ts";
@@ -114,6 +118,31 @@ describe("GET /health/ready on a database whose migrations were never applied", 
     expect(after.statusCode).toBe(200);
     expect(after.json().checks.schema).toEqual({ status: "up", latencyMs: expect.any(Number) });
   });
+});
+
+describe("a server started without MIGRATE_ON_START on a database never migrated", () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "stratum-unmigrated-"));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it("warns how many migrations are pending and answers readiness with 503", async () => {
+    const server = await startServer({ DATA_DIR: dataDir, MIGRATE_ON_START: "false" });
+    try {
+      const pending = committedMigrations().length;
+      const line = `${pending} migrations pending: run \`npm run db:migrate\``;
+      await waitForOutput(server, new RegExp(`"level":40,.*"msg":"${line}"`));
+      const ready = await fetch(`${server.url}/health/ready`);
+      expect(ready.status).toBe(503);
+      expect(((await ready.json()) as { checks: { schema: unknown } }).checks.schema).toMatchObject(
+        {
+          status: "down",
+          pending,
+        },
+      );
+    } finally {
+      server.child.kill("SIGTERM");
+      await server.exited;
+    }
+  }, 90_000);
 });
 
 describe("GET /metrics", () => {
