@@ -13,10 +13,7 @@ const PRIVATE_PATH = /^\/api\/(?:auth|admin|me|dev)(?:[/?#]|$)/;
 export function registerNoStore(app: FastifyInstance): void {
   // Callback style, like the other per-request hooks: no promise on the hot path.
   app.addHook("onSend", (request, reply, payload, done) => {
-    if (
-      (request.actor !== null || PRIVATE_PATH.test(request.url)) &&
-      !reply.hasHeader("cache-control")
-    ) {
+    if ((request.actor || PRIVATE_PATH.test(request.url)) && !reply.hasHeader("cache-control")) {
       reply.header("cache-control", "no-store");
     }
     done(null, payload);
