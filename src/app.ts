@@ -11,6 +11,7 @@ import type { Deps } from "./deps.ts";
 import { authPlugin } from "./lib/auth.plugin.ts";
 import { clientErrorHandler } from "./lib/client-error.ts";
 import { handleFrameworkError, registerErrorHandling } from "./lib/error-handler.ts";
+import { registerNoStore } from "./lib/no-store.ts";
 import { registerNotFound } from "./lib/not-found.ts";
 import { registerRateLimit } from "./lib/rate-limit.ts";
 import { requestIdFrom } from "./lib/request-id.ts";
@@ -147,6 +148,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   registerNotFound(app);
   registerRequestLog(app, deps);
   registerSecurityHeaders(app);
+  registerNoStore(app);
   await app.register(cors, {
     origin: deps.config.corsOrigins.length ? deps.config.corsOrigins : false,
   });

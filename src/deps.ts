@@ -1,5 +1,6 @@
 import type { Config } from "./config.ts";
 import { type Database, openDatabase, type Tx } from "./db/client.ts";
+import { pendingMigrations, pendingMigrationsMessage } from "./db/migrate.ts";
 import type { CleanupStep } from "./jobs/cleanup.ts";
 import type { AnyJob } from "./jobs/define.ts";
 import { createJobSystem } from "./jobs/system.ts";
@@ -24,7 +25,7 @@ import { createExportsRepository } from "./modules/exports/exports.repository.ts
 import { createExportsService } from "./modules/exports/exports.service.ts";
 import { createFavoritesRepository } from "./modules/favorites/favorites.repository.ts";
 import { createFavoritesService } from "./modules/favorites/favorites.service.ts";
-import { createHealthService } from "./modules/health/health.service.ts";
+import { createHealthService, schemaCheck } from "./modules/health/health.service.ts";
 import { createMailRepository } from "./modules/mail/mail.repository.ts";
 import { createMailer } from "./modules/mail/mail.service.ts";
 import { createMailTemplates } from "./modules/mail/mail.templates.ts";
@@ -201,6 +202,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     lifecycle,
     checks: {
       database: () => database.ping(),
+      schema: schemaCheck(() => pendingMigrations(database), pendingMigrationsMessage),
       queue: () => jobSystem.health(),
       ...(redis ? { redis: () => pingRedis(redis) } : {}),
     },

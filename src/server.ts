@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import closeWithGrace from "close-with-grace";
 import { buildApp } from "./app.ts";
-import { migrate } from "./db/migrate.ts";
+import { migrate, warnOfPendingMigrations } from "./db/migrate.ts";
 import { createDeps } from "./deps.ts";
 import { configOrExit, exitOnStartupError } from "./lib/bootstrap.ts";
 
@@ -11,6 +11,7 @@ const { logger } = deps;
 
 try {
   if (config.migrateOnStart) await migrate(deps.database);
+  else await warnOfPendingMigrations(deps.database, logger);
   const app = await buildApp(deps);
 
   closeWithGrace(

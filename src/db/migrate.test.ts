@@ -4,7 +4,7 @@ import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createScratchPostgres, testDataDir } from "../../test/helpers/database.ts";
 import { type Database, openDatabase } from "./client.ts";
-import { migrate, migrationsFolder } from "./migrate.ts";
+import { countPending, migrate, migrationsFolder } from "./migrate.ts";
 
 function journalEntries(): number {
   const journal = join(migrationsFolder, "meta", "_journal.json");
@@ -55,4 +55,23 @@ describe("migrate", () => {
       await expectMigratesTwice(database, true);
     },
   );
+});
+
+describe("countPending", () => {
+  const committed = [100, 200, 300];
+
+  it("counts every committed migration on a database never migrated", () => {
+    expect(countPending(committed, undefined)).toBe(3);
+  });
+
+  it("counts the migrations stamped after the latest applied one, as the migrator does", () => {
+    expect(countPending(committed, 100)).toBe(2);
+    expect(countPending(committed, 250)).toBe(1);
+    expect(countPending(committed, 300)).toBe(0);
+  });
+
+  it("counts none when the database is ahead of the code", () => {
+    expect(countPending(committed, 400)).toBe(0);
+    expect(countPending([], undefined)).toBe(0);
+  });
 });

@@ -1,13 +1,20 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { sql } from "drizzle-orm";
 import type { PgliteDatabase } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
+import type { Logger } from "../lib/logger.ts";
 import type { Database } from "./client.ts";
 
 export const migrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url));
+const journalPath = join(migrationsFolder, "meta", "_journal.json");
+
+// Where Drizzle's migrator records what it applied (its documented defaults, named explicitly).
+const MIGRATIONS_SCHEMA = "drizzle";
+const MIGRATIONS_TABLE = "__drizzle_migrations";
 
 // Any constant works; it only has to be the same in every process that migrates.
 const MIGRATION_LOCK_KEY = 7_201_114_026;
@@ -17,8 +24,12 @@ const MIGRATION_LOCK_KEY = 7_201_114_026;
  * (several replicas, a CLI) wait for each other instead of racing.
  */
 export async function migrate(database: Database): Promise<void> {
-  if (!existsSync(join(migrationsFolder, "meta", "_journal.json"))) return;
-  const config = { migrationsFolder, migrationsSchema: "drizzle" };
+  if (!existsSync(journalPath)) return;
+  const config = {
+    migrationsFolder,
+    migrationsSchema: MIGRATIONS_SCHEMA,
+    migrationsTable: MIGRATIONS_TABLE,
+  };
   if (database.driver === "pglite") {
     await migratePglite(database.db as unknown as PgliteDatabase, config);
     return;
@@ -33,4 +44,60 @@ export async function migrate(database: Database): Promise<void> {
     await lock`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.catch(() => {});
     lock.release();
   }
+}
+
+/** The `when` stamp of every migration committed with the code, from drizzle-kit's journal. */
+export function committedMigrations(): number[] {
+  if (!existsSync(journalPath)) return [];
+  const journal = JSON.parse(readFileSync(journalPath, "utf8")) as { entries: { when: number }[] };
+  return journal.entries.map((entry) => entry.when);
+}
+
+/**
+ * How many committed migrations Drizzle's migrator would still apply. It records each applied
+ * migration's journal stamp in `created_at` and applies every one stamped after the latest
+ * record, so that is what counts here (`undefined`: nothing was ever applied).
+ */
+export function countPending(
+  committed: readonly number[],
+  lastApplied: number | undefined,
+): number {
+  if (lastApplied === undefined) return committed.length;
+  return committed.filter((when) => when > lastApplied).length;
+}
+
+/** The latest applied migration's stamp, or undefined on a database never migrated. */
+async function lastAppliedMigration(database: Database): Promise<number | undefined> {
+  const table = `${MIGRATIONS_SCHEMA}.${MIGRATIONS_TABLE}`;
+  const [found] = await database.rows<{ present: boolean }>(
+    sql`select to_regclass(${table}) is not null as present`,
+  );
+  if (!found?.present) return undefined;
+  const [row] = await database.rows<{ last: string | number | null }>(
+    sql`select max(created_at) as last from ${sql.identifier(MIGRATIONS_SCHEMA)}.${sql.identifier(MIGRATIONS_TABLE)}`,
+  );
+  return row?.last === null || row?.last === undefined ? undefined : Number(row.last);
+}
+
+/** How many migrations committed with this code the database has not applied yet. */
+export async function pendingMigrations(database: Database): Promise<number> {
+  return countPending(committedMigrations(), await lastAppliedMigration(database));
+}
+
+/** The one wording of "the schema is behind the code", for the start log and readiness. */
+export function pendingMigrationsMessage(pending: number): string {
+  return `${pending} migrations pending: run \`npm run db:migrate\``;
+}
+
+/**
+ * At a start that does not migrate: readiness stays 503 while migrations are pending, so say why
+ * in the log too. A database that does not answer yet is readiness's to report, not a reason to
+ * stop starting.
+ */
+export async function warnOfPendingMigrations(database: Database, logger: Logger): Promise<void> {
+  const pending = await pendingMigrations(database).catch((error: unknown) => {
+    logger.warn({ err: error }, "could not check for pending migrations");
+    return 0;
+  });
+  if (pending > 0) logger.warn(pendingMigrationsMessage(pending));
 }

@@ -1,8 +1,10 @@
+import { sql } from "drizzle-orm";
 import Fastify from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectProblem, randomIp } from "../../test/factories/auth.ts";
 import { createRecipe, recipeBody, signUp, type TestUser } from "../../test/factories/recipes.ts";
 import { createTestApp, type TestContext } from "../../test/helpers/app.ts";
+import { capturingLogger } from "../../test/helpers/logs.ts";
 import { handleFrameworkError, registerErrorHandling } from "./error-handler.ts";
 
 describe("text PostgreSQL cannot store", () => {
@@ -58,5 +60,40 @@ describe("handleFrameworkError", () => {
   it("renders a path parameter over maxParamLength as 414 problem+json", async () => {
     const response = await app.inject({ method: "GET", url: `/things/${"a".repeat(101)}` });
     expectProblem(response, 414, "uri_too_long");
+  });
+});
+
+describe("the error log line of a failed query", () => {
+  const capture = capturingLogger();
+  const email = "ann.private@example.com";
+  const shortValue = "zz";
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await createTestApp({
+      overrides: { logger: capture.logger },
+      configure: (app) => {
+        app.get("/probe/failing-query", async () =>
+          ctx.deps.db.execute(sql`select ${shortValue}::text as a, ${email}::uuid as b`),
+        );
+      },
+    });
+  });
+  afterAll(() => ctx.close());
+
+  it("keeps the SQL text and carries none of its bound values", async () => {
+    const response = await ctx.app.inject({ method: "GET", url: "/probe/failing-query" });
+    expectProblem(response, 500, "internal_error");
+    const line = capture.lines.find((entry) => entry.msg === "unhandled error");
+    const err = line?.err as Record<string, unknown>;
+    expect(err.message).toContain("select $1::text as a, $2::uuid as b");
+    expect(err.message).toContain("invalid input syntax for type uuid");
+    expect(err.code).toBe("22P02");
+    const text = JSON.stringify(line);
+    expect(text).not.toContain(email);
+    expect(text).not.toContain(`"${shortValue}"`);
+    expect(text).not.toContain(`\\"${shortValue}\\"`);
+    expect(err).not.toHaveProperty("params");
+    expect(err).not.toHaveProperty("parameters");
+    expect(capture.text()).not.toContain(email);
   });
 });

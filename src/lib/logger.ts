@@ -1,5 +1,6 @@
 import { pino } from "pino";
 import type { Config } from "../config.ts";
+import { serializeError } from "./error-serializer.ts";
 
 export type Logger = pino.Logger;
 
@@ -36,6 +37,7 @@ export function loggerOptions(config: Pick<Config, "logLevel">): pino.LoggerOpti
   return {
     level: config.logLevel,
     redact: { paths: REDACT, censor: "[redacted]" },
+    serializers: { err: serializeError },
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
   };

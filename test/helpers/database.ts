@@ -36,6 +36,17 @@ async function open(): Promise<Database> {
   return database;
 }
 
+/** A database of its own with no migration applied (PGlite in memory, or a fresh PostgreSQL one). */
+export async function openUnmigratedDatabase(label: string): Promise<Database> {
+  const baseUrl = process.env.TEST_DATABASE_URL;
+  const url = baseUrl ? await createScratchPostgres(baseUrl, label) : undefined;
+  return openDatabase({
+    dataDir: testDataDir,
+    database: { url, embedded: !url, poolSize: 2, statementTimeoutMs: 10_000 },
+    memory: url ? undefined : {},
+  });
+}
+
 /** One migrated database per test worker: PGlite in memory, or PostgreSQL with TEST_DATABASE_URL. */
 export function testDatabase(): Promise<Database> {
   shared ??= open();

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectProblem, manualClock } from "../../../test/factories/auth.ts";
 import { bearer, createUser } from "../../../test/factories/users.ts";
 import { createTestApp, TEST_JWT_SECRET, type TestContext } from "../../../test/helpers/app.ts";
+import { createAccessTokens } from "./tokens.ts";
 
 function base64url(value: object): string {
   return Buffer.from(JSON.stringify(value)).toString("base64url");
@@ -124,6 +125,22 @@ describe("access tokens", () => {
       sid: "00000000-0000-4000-8000-000000000000",
     });
     expectProblem(await me(`Bearer ${forged}`), 401, "invalid_token");
+  });
+
+  it("answers 401, not 500, to a correctly signed token whose ids are not UUIDs", async () => {
+    const { user } = await createUser(ctx);
+    const tokens = createAccessTokens(ctx.deps.config.jwt, clock);
+    for (const claims of [
+      { userId: user.id, sessionId: "not-a-uuid", role: "user" as const },
+      { userId: user.id, sessionId: "' or 1=1 --", role: "admin" as const },
+      {
+        userId: "not-a-uuid",
+        sessionId: "00000000-0000-4000-8000-000000000000",
+        role: "user" as const,
+      },
+    ]) {
+      expectProblem(await me(`Bearer ${await tokens.sign(claims)}`), 401, "invalid_token");
+    }
   });
 });
 

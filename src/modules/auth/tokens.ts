@@ -18,6 +18,10 @@ type JwtSettings = {
 
 export class InvalidAccessTokenError extends Error {}
 
+// Session and user ids are UUIDs; a correctly signed token naming something else (a key that
+// leaked, another service's token) must be a 401, not a query the database refuses with a 500.
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
  * An HS256 key as a CryptoKey, imported once. jose turns a Node KeyObject or raw bytes into a
  * CryptoKey again on every call (WebCrypto `importKey`), ~70 µs of each authenticated request.
@@ -86,6 +90,8 @@ export function createAccessTokens(settings: JwtSettings, clock: Clock) {
       if (
         typeof sub !== "string" ||
         typeof sid !== "string" ||
+        !UUID.test(sub) ||
+        !UUID.test(sid) ||
         (role !== "user" && role !== "admin")
       ) {
         throw new InvalidAccessTokenError("malformed claims");

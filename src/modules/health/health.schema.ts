@@ -6,6 +6,7 @@ const CheckSchema = z.object({
   status: z.enum(["up", "down"]),
   latencyMs: z.number(),
   error: z.string().optional(),
+  pending: z.number().int().optional().describe("Migrations the database has not applied yet"),
 });
 
 export const ReadinessSchema = z.object({

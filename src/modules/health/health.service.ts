@@ -1,5 +1,12 @@
+/** A check resolves when its dependency is fine and throws when it is not. */
 export type HealthCheck = () => Promise<unknown>;
-export type CheckResult = { status: "up" | "down"; latencyMs: number; error?: string };
+/** Fields a failing check adds to its entry in the report, besides its error message. */
+export type CheckFields = { pending?: number };
+export type CheckResult = {
+  status: "up" | "down";
+  latencyMs: number;
+  error?: string;
+} & CheckFields;
 export type Readiness = { status: "ready" | "not_ready"; checks: Record<string, CheckResult> };
 
 type HealthDeps = {
@@ -7,6 +14,34 @@ type HealthDeps = {
   lifecycle: { shuttingDown: boolean };
   timeoutMs?: number;
 };
+
+/** What a check throws to be reported down with fields of its own. */
+export class CheckFailedError extends Error {
+  constructor(
+    message: string,
+    readonly fields: CheckFields,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Down while the database lacks migrations the code expects (every request would fail), with
+ * how many are pending. The expected set is fixed for the life of the process and applied
+ * migrations are never undone, so once the database has caught up it is not asked again.
+ */
+export function schemaCheck(
+  pendingMigrations: () => Promise<number>,
+  message: (pending: number) => string,
+): HealthCheck {
+  let upToDate = false;
+  return async () => {
+    if (upToDate) return;
+    const pending = await pendingMigrations();
+    if (pending > 0) throw new CheckFailedError(message(pending), { pending });
+    upToDate = true;
+  };
+}
 
 async function run(check: HealthCheck, timeoutMs: number): Promise<CheckResult> {
   const started = performance.now();
@@ -24,6 +59,7 @@ async function run(check: HealthCheck, timeoutMs: number): Promise<CheckResult> 
       status: "down",
       latencyMs: Math.round(performance.now() - started),
       error: error instanceof Error ? error.message : String(error),
+      ...(error instanceof CheckFailedError ? error.fields : {}),
     };
   } finally {
     clearTimeout(timer);

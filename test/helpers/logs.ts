@@ -1,0 +1,22 @@
+import { Writable } from "node:stream";
+import { pino } from "pino";
+import { type Logger, loggerOptions } from "../../src/lib/logger.ts";
+
+export type LogLine = Record<string, unknown> & { msg?: string; level?: number };
+
+/** A logger with the application's options (serializers, redaction) whose lines a test reads. */
+export function capturingLogger(): { logger: Logger; lines: LogLine[]; text(): string } {
+  const lines: LogLine[] = [];
+  const raw: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      for (const line of String(chunk).trim().split("\n")) {
+        raw.push(line);
+        lines.push(JSON.parse(line));
+      }
+      callback();
+    },
+  });
+  const logger = pino(loggerOptions({ logLevel: "info" }), stream);
+  return { logger, lines, text: () => raw.join("\n") };
+}
