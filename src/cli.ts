@@ -6,7 +6,7 @@ import { createDeps, type Deps } from "./deps.ts";
 import { runJobsCommand } from "./jobs/jobs.cli.ts";
 import { configOrExit, exitOnStartupError } from "./lib/bootstrap.ts";
 import { seedRecipes } from "./modules/recipes/recipes.seed.ts";
-import { runUserCreate } from "./modules/users/users.cli.ts";
+import { runUserCreate, runUserUpdate } from "./modules/users/users.cli.ts";
 
 type Command = {
   summary: string;
@@ -25,6 +25,12 @@ const commands: Record<string, Command> = {
     summary: "create a user: --email E [--name N] [--role admin] [--password-stdin]",
     async run(deps, args) {
       console.log(await runUserCreate(deps.users, args));
+    },
+  },
+  "user:update": {
+    summary: "change a user: --email E [--role admin|user] [--enable|--disable]",
+    async run(deps, args) {
+      console.log(await runUserUpdate(deps.adminUsers, args));
     },
   },
   "db:migrate": {
