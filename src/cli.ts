@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { buildApp } from "./app.ts";
+import { DataDirLockedError } from "./db/lock.ts";
 import { migrate } from "./db/migrate.ts";
 import { createDeps, type Deps } from "./deps.ts";
 import { runJobsCommand } from "./jobs/jobs.cli.ts";
@@ -95,7 +96,12 @@ const config = configOrExit();
 // A command never runs jobs itself, whatever WORKER_MODE says.
 const worker = { ...config.worker, mode: "off" as const };
 // Commands print their own results; only errors from the wiring are worth a log line here.
-const deps = await createDeps({ ...config, logLevel: "error", worker }).catch(exitOnStartupError);
+const deps = await createDeps({ ...config, logLevel: "error", worker }).catch((error) => {
+  // The usual case: the server holds the embedded database. Say which command did not run.
+  if (!(error instanceof DataDirLockedError)) return exitOnStartupError(error);
+  process.stderr.write(`${name} did not run: ${error.message}\n`);
+  process.exit(1);
+});
 let exitCode = 0;
 try {
   await migrate(deps.database);
