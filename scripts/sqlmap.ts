@@ -109,7 +109,9 @@ const dropDatabase = () =>
 
 /** Runs a CLI command to its end; throws with its output when it fails. */
 async function cli(args: string[], stdin?: string): Promise<string> {
-  const spawned = spawnEntry("src/cli.ts", args, env);
+  // db:seed refuses production; this scratch database only ever holds test data.
+  const mode = args[0] === "db:seed" ? { NODE_ENV: "development" } : {};
+  const spawned = spawnEntry("src/cli.ts", args, { ...env, ...mode });
   spawned.child.stdin?.end(stdin ?? "");
   const code = await spawned.exited;
   if (code !== 0) throw new Error(`cli ${args[0]} exited ${code}:\n${spawned.output()}`);

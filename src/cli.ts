@@ -1,15 +1,19 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { buildApp } from "./app.ts";
+import type { Config } from "./config.ts";
+import { DataDirLockedError } from "./db/lock.ts";
 import { migrate } from "./db/migrate.ts";
 import { createDeps, type Deps } from "./deps.ts";
 import { runJobsCommand } from "./jobs/jobs.cli.ts";
 import { configOrExit, exitOnStartupError } from "./lib/bootstrap.ts";
-import { seedRecipes } from "./modules/recipes/recipes.seed.ts";
-import { runUserCreate } from "./modules/users/users.cli.ts";
+import { assertSeedAllowed, demoUsersReport, seedRecipes } from "./modules/recipes/recipes.seed.ts";
+import { runUserCreate, runUserUpdate } from "./modules/users/users.cli.ts";
 
 type Command = {
   summary: string;
+  /** Throws when the command must not run with this configuration, before the database opens. */
+  guard?(config: Config): void;
   run(deps: Deps, args: string[]): Promise<void>;
 };
 
@@ -27,6 +31,12 @@ const commands: Record<string, Command> = {
       console.log(await runUserCreate(deps.users, args));
     },
   },
+  "user:update": {
+    summary: "change a user: --email E [--role admin|user] [--enable|--disable]",
+    async run(deps, args) {
+      console.log(await runUserUpdate(deps.adminUsers, args));
+    },
+  },
   "db:migrate": {
     summary: "apply pending migrations (every command does this first)",
     async run() {
@@ -34,7 +44,8 @@ const commands: Record<string, Command> = {
     },
   },
   "db:seed": {
-    summary: "demo users and recipes, idempotent (--recipes N, default 60)",
+    summary: "demo users and recipes, idempotent (--recipes N, default 60); not in production",
+    guard: assertSeedAllowed,
     async run(deps, args) {
       const { values } = parseArgs({
         args,
@@ -49,10 +60,8 @@ const commands: Record<string, Command> = {
         count,
         progress: (done) => done % step === 0 && console.log(`  ${done} recipes`),
       });
-      console.log(`${result.created} recipes added (${result.total} seeded in all). Demo users:`);
-      for (const user of result.users) {
-        console.log(`  ${user.email}  ${result.password}  (${user.role})`);
-      }
+      console.log(`${result.created} recipes added (${result.total} seeded in all).`);
+      console.log(demoUsersReport(result));
     },
   },
   openapi: {
@@ -86,10 +95,21 @@ if (!command) {
 }
 
 const config = configOrExit();
+try {
+  command.guard?.(config);
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+}
 // A command never runs jobs itself, whatever WORKER_MODE says.
 const worker = { ...config.worker, mode: "off" as const };
 // Commands print their own results; only errors from the wiring are worth a log line here.
-const deps = await createDeps({ ...config, logLevel: "error", worker }).catch(exitOnStartupError);
+const deps = await createDeps({ ...config, logLevel: "error", worker }).catch((error) => {
+  // The usual case: the server holds the embedded database. Say which command did not run.
+  if (!(error instanceof DataDirLockedError)) return exitOnStartupError(error);
+  process.stderr.write(`${name} did not run: ${error.message}\n`);
+  process.exit(1);
+});
 let exitCode = 0;
 try {
   await migrate(deps.database);

@@ -14,6 +14,7 @@ export const AUDIT_EVENT_TYPES = [
   "email_verified",
   "session_revoked",
   "user_disabled",
+  "user_enabled",
   "role_changed",
 ] as const;
 

@@ -167,5 +167,3 @@ export const DEMO_USERS = [
   { name: "Dana Roast", email: "dana@demo.stratum.test", role: "user" as const },
   { name: "Admin", email: "admin@demo.stratum.test", role: "admin" as const },
 ];
-
-export const DEMO_PASSWORD = "stratum-demo-kitchen-2026";

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { inArray, sql } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
 import { favorites } from "../favorites/favorites.table.ts";
@@ -9,10 +9,10 @@ import {
   type IngredientValues,
   searchDocuments,
 } from "./recipes.repository.ts";
-import { DEMO_PASSWORD, DEMO_USERS, DISHES, type Dish, VARIANTS } from "./recipes.seed-data.ts";
+import { DEMO_USERS, DISHES, type Dish, VARIANTS } from "./recipes.seed-data.ts";
 import { recipeIngredients, recipes, recipeTags } from "./recipes.table.ts";
 
-type SeedDeps = { db: Db; users: UsersService };
+type SeedDeps = { db: Db; users: UsersService; config: { isProduction: boolean } };
 type DemoUser = { id: string; name: string; email: string; role: "user" | "admin" };
 
 const BATCH = 500;
@@ -31,15 +31,30 @@ function pick(i: number, salt: string, modulo: number): number {
   return createHash("md5").update(`${i}:${salt}`).digest().readUInt32BE(0) % modulo;
 }
 
-async function demoUsers({ users }: SeedDeps): Promise<DemoUser[]> {
-  const result: DemoUser[] = [];
-  for (const demo of DEMO_USERS) {
-    const row =
-      (await users.verifyCredentials(demo.email, DEMO_PASSWORD)) ??
-      (await users.create({ ...demo, password: DEMO_PASSWORD }));
-    result.push({ ...demo, id: row.id });
+/** The seed makes demo accounts, one of them an admin, and prints their password: never in production. */
+export function assertSeedAllowed(config: { isProduction: boolean }): void {
+  if (config.isProduction) {
+    throw new Error(
+      "db:seed refuses to run with NODE_ENV=production: it creates demo accounts, one of them an admin. Seed a development database instead.",
+    );
   }
-  return result;
+}
+
+/**
+ * Creates the demo users that do not exist yet, all with one password made for this run. Those
+ * that exist are left as they are: a run never changes a password someone may be using.
+ */
+async function demoUsers({ users }: SeedDeps) {
+  const password = randomBytes(18).toString("base64url");
+  const people: DemoUser[] = [];
+  const created: string[] = [];
+  for (const demo of DEMO_USERS) {
+    const existing = await users.findByEmail(demo.email);
+    const row = existing ?? (await users.create({ ...demo, password }));
+    if (!existing) created.push(row.email);
+    people.push({ ...demo, id: row.id, role: row.role });
+  }
+  return { people, created, password: created.length > 0 ? password : null };
 }
 
 function recipeAt(i: number, authors: DemoUser[]) {
@@ -152,13 +167,15 @@ async function insertBatch(db: Db, batch: Seeded[], start: number, people: DemoU
 /**
  * Fills the database with demo users and `count` recipes with tags, ratings and favorites.
  * Idempotent: ids are derived from the recipe's number, so a second run adds nothing, and a
- * run with a larger count adds only the missing recipes.
+ * run with a larger count adds only the missing recipes. `password` is that of the users this
+ * run created (null when it created none); it is kept nowhere but in the returned value.
  */
 export async function seedRecipes(
   deps: SeedDeps,
   options: { count: number; progress?: (done: number) => void },
 ) {
-  const people = await demoUsers(deps);
+  assertSeedAllowed(deps.config);
+  const { people, created: usersCreated, password } = await demoUsers(deps);
   const authors = people.filter((user) => user.role === "user");
   let created = 0;
   for (let start = 0; start < options.count; start += BATCH) {
@@ -167,5 +184,31 @@ export async function seedRecipes(
     created += await insertBatch(deps.db, batch, start, people);
     options.progress?.(end);
   }
-  return { users: people, password: DEMO_PASSWORD, created, total: options.count };
+  return { users: people, usersCreated, password, created, total: options.count };
+}
+
+/** What `db:seed` prints about the demo users: the password once, and what it left alone. */
+export function demoUsersReport(result: {
+  users: { email: string; role: string }[];
+  usersCreated: string[];
+  password: string | null;
+}): string {
+  const line = (user: { email: string; role: string }) => `  ${user.email}  (${user.role})`;
+  const created = result.users.filter((user) => result.usersCreated.includes(user.email));
+  const kept = result.users.filter((user) => !result.usersCreated.includes(user.email));
+  const lines: string[] = [];
+  if (created.length > 0) {
+    lines.push(
+      `Demo users created, all with the password ${result.password}`,
+      "(shown this once and stored only as a hash: note it now):",
+      ...created.map(line),
+    );
+  }
+  if (kept.length > 0) {
+    lines.push(
+      "Demo users that already existed, left unchanged (their password is the one printed when they were created):",
+      ...kept.map(line),
+    );
+  }
+  return lines.join("\n");
 }

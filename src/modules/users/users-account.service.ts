@@ -4,6 +4,7 @@ import type { AuditService } from "../audit/audit.service.ts";
 import type { SessionsService } from "../auth/sessions.service.ts";
 import type { UsersRepository } from "./users.repository.ts";
 import { toUser, type User } from "./users.schema.ts";
+import { assertAnotherAdminRemains } from "./users.service.ts";
 
 type UsersAccountDeps = {
   db: Db;
@@ -22,8 +23,12 @@ export function createUsersAccountService(deps: UsersAccountDeps) {
       return row ? toUser(row) : null;
     },
 
-    /** Disables the account and ends every session at once, in the caller's transaction. */
+    /**
+     * Disables the account and ends every session at once, in the caller's transaction. The
+     * last enabled admin cannot delete itself: nobody could administer accounts afterwards.
+     */
     async disableForDeletion(userId: string, tx: Executor): Promise<void> {
+      await assertAnotherAdminRemains(usersRepository, userId, tx);
       await usersRepository.update(userId, { disabledAt: clock.now() }, tx);
       const ended = await sessions.revokeAllForUser(userId, "account_deleted", {}, tx);
       const data = { reason: "account_deleted", sessionsEnded: ended.length };

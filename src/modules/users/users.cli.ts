@@ -1,6 +1,7 @@
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import type { AdminUsersService } from "./admin-users.service.ts";
 import type { UsersService } from "./users.service.ts";
 
 const Args = z.object({
@@ -79,4 +80,45 @@ export async function runUserCreate(users: UsersService, args: string[]): Promis
     if (problems?.length) throw new Error(`password ${problems.map((p) => p.message).join("; ")}`);
     throw detail ? new Error(detail) : error;
   }
+}
+
+const UPDATE_USAGE = "usage: user:update --email EMAIL [--role user|admin] [--enable | --disable]";
+
+const UpdateArgs = z
+  .object({
+    email: z.email(),
+    role: z.enum(["user", "admin"]).optional(),
+    enable: z.boolean(),
+    disable: z.boolean(),
+  })
+  .refine((args) => !(args.enable && args.disable), { message: "give --enable or --disable" })
+  .refine((args) => args.role !== undefined || args.enable || args.disable, {
+    message: "give --role, --enable or --disable",
+  });
+
+/**
+ * `user:update --email … [--role admin|user] [--enable|--disable]`: what an admin does through
+ * the API, for when no admin can sign in. The last enabled admin stays one here too.
+ */
+export async function runUserUpdate(adminUsers: AdminUsersService, args: string[]) {
+  const { values } = parseArgs({
+    args,
+    options: {
+      email: { type: "string" },
+      role: { type: "string" },
+      enable: { type: "boolean", default: false },
+      disable: { type: "boolean", default: false },
+    },
+  });
+  const parsed = UpdateArgs.safeParse(values);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `  ${issue.path.join(".") || "options"}: ${issue.message}`,
+    );
+    throw new Error(`${UPDATE_USAGE}\n${problems.join("\n")}`);
+  }
+  const { email, role, enable, disable } = parsed.data;
+  const disabled = enable ? false : disable ? true : undefined;
+  const user = await adminUsers.updateByEmail(email, { role, disabled });
+  return `updated ${user.email} (${user.id}): ${user.role}, ${user.disabled ? "disabled" : "enabled"}`;
 }

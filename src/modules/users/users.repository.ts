@@ -1,4 +1,4 @@
-import { and, eq, ilike, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, eq, ilike, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import type { Db, Executor } from "../../db/client.ts";
 import { ConflictError, isUniqueViolation } from "../../lib/errors.ts";
 import { type NewUserRow, type UserRow, users } from "./users.table.ts";
@@ -43,6 +43,20 @@ export function createUsersRepository(db: Db) {
         .where(eq(users.id, id))
         .returning();
       return row;
+    },
+
+    /**
+     * Locks the rows of every enabled admin until the transaction ends, in id order, so two
+     * transactions that both demote an admin queue one behind the other instead of deadlocking;
+     * the second then counts what the first left.
+     */
+    async lockEnabledAdmins(tx: Executor): Promise<{ id: string }[]> {
+      return tx
+        .select({ id: users.id })
+        .from(users)
+        .where(and(eq(users.role, "admin"), isNull(users.disabledAt)))
+        .orderBy(users.id)
+        .for("update");
     },
 
     async remove(id: string, tx: Executor = db): Promise<void> {

@@ -1,7 +1,7 @@
 import type { Db, Executor } from "../../db/client.ts";
 import type { Actor, Role } from "../../lib/actor.ts";
 import type { Clock } from "../../lib/clock.ts";
-import { NotFoundError } from "../../lib/errors.ts";
+import { ConflictError, NotFoundError } from "../../lib/errors.ts";
 import type { PasswordHasher } from "../../lib/passwords.ts";
 import { assertAcceptablePassword } from "../auth/password-policy.ts";
 import type { UsersRepository } from "./users.repository.ts";
@@ -19,6 +19,26 @@ type UsersDeps = {
 export type NewUser = { email: string; password: string; name: string; role?: Role };
 
 export const userNotFound = () => new NotFoundError("user_not_found", { detail: "No such user." });
+
+export const lastAdmin = () =>
+  new ConflictError("last_admin", {
+    detail:
+      "This is the last enabled admin account: make another account admin before demoting, disabling or deleting it.",
+  });
+
+/**
+ * Refuses, inside the caller's transaction, a change that would leave no enabled admin: without
+ * one nobody can administer accounts through the API. The admin rows stay locked until the
+ * transaction ends, so two admins demoting each other at once cannot both succeed.
+ */
+export async function assertAnotherAdminRemains(
+  usersRepository: UsersRepository,
+  userId: string,
+  tx: Executor,
+): Promise<void> {
+  const admins = await usersRepository.lockEnabledAdmins(tx);
+  if (admins.length === 1 && admins[0]?.id === userId) throw lastAdmin();
+}
 
 export function createUsersService({ db, usersRepository, hasher, dummyHash, clock }: UsersDeps) {
   /** Checks the password policy and hashes, outside any transaction (hashing is slow). */

@@ -169,4 +169,100 @@ describe("admin: users and audit", () => {
     expect(JSON.stringify(next.json())).not.toContain(password);
     expect(JSON.stringify(next.json())).not.toContain(target.user.email);
   });
+
+  describe("the last enabled admin", () => {
+    const deleteMe = (password: string, accessToken: string) =>
+      ctx.app.inject({
+        method: "DELETE",
+        url: "/api/me",
+        payload: { password },
+        headers: bearer(accessToken),
+      });
+
+    it("cannot demote or disable itself (409 last_admin) and keeps its role and sessions", async () => {
+      const admin = await createUser(ctx, { role: "admin" });
+      const disabledAdmin = await createUser(ctx, { role: "admin" });
+      await patch(disabledAdmin.user.id, { disabled: true }, admin.accessToken);
+      await createUser(ctx);
+
+      for (const body of [{ role: "user" }, { disabled: true }, { role: "user", disabled: true }]) {
+        const refused = expectProblem(
+          await patch(admin.user.id, body, admin.accessToken),
+          409,
+          "last_admin",
+        );
+        expect(refused.detail).toMatch(/make another account admin/);
+      }
+      expect((await me(admin.accessToken)).json()).toMatchObject({ role: "admin" });
+      const events = await ctx.deps.db
+        .select()
+        .from(auditEvents)
+        .where(eq(auditEvents.userId, admin.user.id));
+      expect(events).toEqual([]);
+    });
+
+    it("lets an admin demote or disable another, or itself, while one enabled admin remains", async () => {
+      const first = await createUser(ctx, { role: "admin" });
+      const second = await createUser(ctx, { role: "admin" });
+      const third = await createUser(ctx, { role: "admin" });
+      expect((await patch(second.user.id, { role: "user" }, first.accessToken)).statusCode).toBe(
+        200,
+      );
+      expect((await patch(third.user.id, { disabled: true }, first.accessToken)).statusCode).toBe(
+        200,
+      );
+      expectProblem(
+        await patch(first.user.id, { role: "user" }, first.accessToken),
+        409,
+        "last_admin",
+      );
+
+      const enabled = await patch(third.user.id, { disabled: false }, first.accessToken);
+      expect(enabled.json()).toMatchObject({ role: "admin", disabled: false });
+      const demoted = await patch(first.user.id, { role: "user" }, first.accessToken);
+      expect(demoted.json()).toMatchObject({ role: "user", disabled: false });
+      const events = await ctx.deps.db
+        .select()
+        .from(auditEvents)
+        .where(eq(auditEvents.userId, third.user.id));
+      expect(events.map((event) => [event.type, event.data.by])).toEqual(
+        expect.arrayContaining([
+          ["user_disabled", first.user.id],
+          ["user_enabled", first.user.id],
+        ]),
+      );
+    });
+
+    it("is kept when two admins demote each other at the same time", async () => {
+      for (let round = 0; round < 3; round++) {
+        await resetDatabase(ctx.deps.database);
+        const one = await createUser(ctx, { role: "admin" });
+        const two = await createUser(ctx, { role: "admin" });
+        const answers = await Promise.all([
+          patch(two.user.id, { role: "user" }, one.accessToken),
+          patch(one.user.id, { disabled: true }, two.accessToken),
+        ]);
+        expect(answers.map((answer) => answer.statusCode).sort()).toEqual([200, 409]);
+        const admins = await get("/api/admin/users", one.accessToken);
+        const remaining = (
+          admins.statusCode === 200 ? admins : await get("/api/admin/users", two.accessToken)
+        )
+          .json()
+          .items.filter(
+            (user: { role: string; disabled: boolean }) => user.role === "admin" && !user.disabled,
+          );
+        expect(remaining).toHaveLength(1);
+      }
+    });
+
+    it("cannot delete its own account; another admin can once one remains", async () => {
+      const admin = await createUser(ctx, { role: "admin" });
+      expectProblem(await deleteMe(admin.password, admin.accessToken), 409, "last_admin");
+      expect((await me(admin.accessToken)).json()).toMatchObject({ role: "admin" });
+
+      await createUser(ctx, { role: "admin" });
+      const deleted = await deleteMe(admin.password, admin.accessToken);
+      expect(deleted.statusCode).toBe(202);
+    });
+  });
 });
