@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { AppError } from "../../lib/errors.ts";
 import { createCounter, createRateLimiter } from "../../lib/rate-limit.ts";
@@ -6,10 +7,17 @@ import { normaliseEmail } from "../users/users.schema.ts";
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-/** The email of a body before validation, so malformed attempts count too. */
+/**
+ * The bucket name for an email: a digest, so counters (in Redis for up to an hour) never hold an
+ * address in clear.
+ */
+export const emailKey = (email: string): string =>
+  createHash("sha256").update(normaliseEmail(email)).digest("base64url").slice(0, 22);
+
+/** The email of a body before validation, so malformed attempts count too; as its key. */
 function bodyEmail(request: FastifyRequest): string | undefined {
   const email = (request.body as { email?: unknown } | undefined)?.email;
-  return typeof email === "string" ? normaliseEmail(email).slice(0, 254) : undefined;
+  return typeof email === "string" ? emailKey(email.slice(0, 254)) : undefined;
 }
 
 const ip = (request: FastifyRequest) => request.ip;
@@ -77,7 +85,7 @@ export function createAuthLimits(app: FastifyInstance, lookup: Lookup) {
     ): Promise<T> {
       return target.device
         ? charged(deviceFailures, request, target.device, badCredentials, attempt)
-        : charged(accountFailures, request, target.email, badCredentials, attempt);
+        : charged(accountFailures, request, emailKey(target.email), badCredentials, attempt);
     },
     /** Login's limits for a route that checks the signed-in caller's password. */
     passwordCheck: createRateLimiter(app, [
@@ -93,7 +101,7 @@ export function createAuthLimits(app: FastifyInstance, lookup: Lookup) {
     async chargePasswordCheck<T>(request: FastifyRequest, attempt: () => Promise<T>): Promise<T> {
       const email = request.actor ? await lookup.emailOfUser(request.actor.userId) : undefined;
       if (email === undefined) return attempt();
-      return charged(accountFailures, request, email, badPassword, attempt);
+      return charged(accountFailures, request, emailKey(email), badPassword, attempt);
     },
     register: createRateLimiter(app, [{ name: "register-ip", max: 5, windowMs: MINUTE, key: ip }]),
     refresh: createRateLimiter(app, [{ name: "refresh-ip", max: 30, windowMs: MINUTE, key: ip }]),
@@ -113,9 +121,9 @@ export function createAuthLimits(app: FastifyInstance, lookup: Lookup) {
         windowMs: HOUR,
         key: async (request) => {
           const token = (request.body as { token?: unknown } | undefined)?.token;
-          return typeof token === "string" && token.length <= 512
-            ? lookup.emailOfResetToken(token)
-            : undefined;
+          if (typeof token !== "string" || token.length > 512) return undefined;
+          const email = await lookup.emailOfResetToken(token);
+          return email === undefined ? undefined : emailKey(email);
         },
       },
     ]),
@@ -123,4 +131,3 @@ export function createAuthLimits(app: FastifyInstance, lookup: Lookup) {
 }
 
 export type AuthLimits = ReturnType<typeof createAuthLimits>;
-export { bodyEmail };

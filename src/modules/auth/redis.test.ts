@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectProblem, randomIp } from "../../../test/factories/auth.ts";
 import { bearer, createUser, uniqueEmail } from "../../../test/factories/users.ts";
 import { createTestApp, type TestContext } from "../../../test/helpers/app.ts";
+import { emailKey } from "./auth.limits.ts";
 
 const redisUrl = process.env.TEST_REDIS_URL;
 
@@ -83,16 +84,21 @@ describe.runIf(redisUrl)("two app instances sharing Redis (TEST_REDIS_URL)", () 
 
   it("names its keys after the rule: stratum:rl:<rule>:<key>, no route placeholder", async () => {
     const ip = randomIp();
+    const email = uniqueEmail();
     await one.app.inject({
       method: "POST",
       url: "/api/auth/login",
-      payload: { email: uniqueEmail(), password: "wrong-pass-1" },
+      payload: { email, password: "wrong-pass-1" },
       remoteAddress: ip,
     });
     const keys = (await one.deps.redis?.keys(`stratum:rl:*${ip}*`)) ?? [];
     expect(keys).toContain(`stratum:rl:login-ip:${ip}`);
-    expect(keys.some((key) => key.startsWith(`stratum:rl:login-ip-email:${ip}|`))).toBe(true);
+    expect(keys).toContain(`stratum:rl:login-ip-email:${ip}|${emailKey(email)}`);
     expect(keys.filter((key) => key.includes("undefined"))).toEqual([]);
+    // Addresses never stand in clear in a key: the account budget is keyed by a digest too.
+    const all = (await one.deps.redis?.keys("stratum:rl:*")) ?? [];
+    expect(all.filter((key) => key.includes(email.split("@")[0] as string))).toEqual([]);
+    expect(all).toContain(`stratum:rl:login-failures:${emailKey(email)}`);
   });
 
   it("reports redis up in readiness", async () => {
