@@ -77,6 +77,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     database,
     logger,
     metrics,
+    clock,
     extraJobs: overrides.jobs,
     checks: { "mail.send": (payload) => mailer.check(payload) },
   });
@@ -188,6 +189,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
 
   const health = createHealthService({
     lifecycle,
+    warnings: () => jobSystem.backlogWarnings(),
     checks: {
       database: () => database.ping(),
       queue: () => jobSystem.health(),
