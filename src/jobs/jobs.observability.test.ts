@@ -254,6 +254,20 @@ describe("the worker's health and metrics endpoint", () => {
     expect(text).toContain("process_cpu_user_seconds_total");
   });
 
+  it("refuses to start on a port already taken, saying what to do", async () => {
+    const port = Number(new URL(http.url).port);
+    const second = startWorkerHttp({
+      host: "127.0.0.1",
+      port,
+      readiness: () => ctx.deps.health.readiness(),
+      metrics: ctx.deps.metrics,
+      logger: ctx.deps.logger,
+    });
+    await expect(second).rejects.toThrow(
+      `worker HTTP port 127.0.0.1:${port} is in use: give each worker on this host its own WORKER_HTTP_PORT (0 picks a free one) or set it to off`,
+    );
+  });
+
   it("answers anything else with a problem", async () => {
     const missing = await fetch(`${http.url}/api/recipes`);
     expect(missing.status).toBe(404);
