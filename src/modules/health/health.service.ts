@@ -59,13 +59,14 @@ export function createHealthService({
   return {
     async readiness(): Promise<Readiness> {
       const names = Object.keys(checks);
-      const [found, ...results] = await Promise.all([
-        readWarnings(warnings, timeoutMs),
-        ...names.map((name) => run(checks[name] as HealthCheck, timeoutMs)),
-      ]);
+      const pendingWarnings = readWarnings(warnings, timeoutMs);
+      const results = await Promise.all(
+        names.map((name) => run(checks[name] as HealthCheck, timeoutMs)),
+      );
       const byName = Object.fromEntries(names.map((name, i) => [name, results[i] as CheckResult]));
       const allUp = results.every((result) => result.status === "up");
       const status = allUp && !lifecycle.shuttingDown ? "ready" : "not_ready";
+      const found = await pendingWarnings;
       return { status, checks: byName, ...(found ? { warnings: found } : {}) };
     },
   };
