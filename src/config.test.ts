@@ -35,6 +35,16 @@ describe("loadConfig", () => {
     expect(problemsOf({ PASSWORD_HASH_CONCURRENCY: "-1" })).toHaveLength(1);
   });
 
+  it("serves the worker's endpoint on loopback port 3001 unless told otherwise", () => {
+    expect(loadConfig({}).worker.http).toEqual({ host: "127.0.0.1", port: 3001 });
+    expect(loadConfig({ WORKER_HTTP_PORT: "0" }).worker.http?.port).toBe(0);
+    expect(loadConfig({ WORKER_HTTP_PORT: "off" }).worker.http).toBeUndefined();
+    expect(problemsOf({ WORKER_HTTP_PORT: "on" })).toEqual([
+      "WORKER_HTTP_PORT: must be a port number (0 picks a free one) or off",
+    ]);
+    expect(problemsOf({ WORKER_HTTP_PORT: "70000" })).toHaveLength(1);
+  });
+
   it("lists one problem per bad variable", () => {
     const problems = problemsOf({ PORT: "abc", DATABASE_URL: "mysql://x", TRUST_PROXY: "maybe" });
     expect(problems).toHaveLength(3);

@@ -64,6 +64,21 @@ const EnvSchema = z.object({
   WORKER_CONCURRENCY: int(1, 100, 5),
   WORKER_POLL_INTERVAL_MS: int(500, 60_000, 2_000),
   JOB_MAINTENANCE_INTERVAL_SECONDS: int(1, 3_600, 30),
+  // `npm run worker`'s health and metrics endpoint; "off" serves none.
+  WORKER_HTTP_HOST: z.string().min(1).default("127.0.0.1"),
+  WORKER_HTTP_PORT: z
+    .string()
+    .default("3001")
+    .transform((value) => (value === "off" ? undefined : value === "" ? 3001 : Number(value)))
+    .pipe(
+      z
+        .number({ message: "must be a port number (0 picks a free one) or off" })
+        .int()
+        .min(0)
+        .max(65535)
+        .optional(),
+    ),
+  JOB_QUEUE_WARN_AGE_SECONDS: int(1, 7 * 24 * 3600, 300),
   SMTP_URL: optionalString.pipe(
     z
       .string()
@@ -145,6 +160,11 @@ function toConfig(env: z.output<typeof EnvSchema>) {
       concurrency: env.WORKER_CONCURRENCY,
       pollIntervalMs: env.WORKER_POLL_INTERVAL_MS,
       maintenanceIntervalSeconds: env.JOB_MAINTENANCE_INTERVAL_SECONDS,
+      http:
+        env.WORKER_HTTP_PORT === undefined
+          ? undefined
+          : { host: env.WORKER_HTTP_HOST, port: env.WORKER_HTTP_PORT },
+      queueWarnAgeSeconds: env.JOB_QUEUE_WARN_AGE_SECONDS,
     },
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM ?? "Stratum <no-reply@localhost>" },
   };

@@ -79,6 +79,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     database,
     logger,
     metrics,
+    clock,
     extraJobs: overrides.jobs,
     checks: { "mail.send": (payload) => mailer.check(payload) },
   });
@@ -200,6 +201,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
 
   const health = createHealthService({
     lifecycle,
+    warnings: () => jobSystem.backlogWarnings(),
     checks: {
       database: () => database.ping(),
       schema: schemaCheck(() => pendingMigrations(database), pendingMigrationsMessage),

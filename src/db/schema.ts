@@ -1,4 +1,6 @@
 // Every table of every module, for Drizzle's relational queries and drizzle-kit.
+
+export * from "../jobs/backlog.table.ts";
 export * from "../modules/audit/audit.table.ts";
 export * from "../modules/auth/auth.table.ts";
 export * from "../modules/exports/exports.table.ts";

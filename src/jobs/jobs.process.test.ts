@@ -91,6 +91,44 @@ describe.runIf(baseUrl)("worker processes on PostgreSQL", { timeout: 60_000 }, (
     expect((await queuedJobs(deps, "test.probe"))[0]).toMatchObject({ id, state: "completed" });
   });
 
+  it("serves health and metrics on its own port, logs each run, and is unready once SIGTERM came", async () => {
+    const worker = startWorker();
+    try {
+      const [, url] = await waitForOutput(
+        worker,
+        /worker health and metrics at (http:\/\/127\.0\.0\.1:\d+)/,
+      );
+      expect((await fetch(`${url}/health/live`)).status).toBe(200);
+      const ready = await waitFor(
+        () => fetch(`${url}/health/ready`),
+        (response) => response.status === 200,
+      );
+      expect(ready.status).toBe(200);
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toContain('jobs_oldest_queued_age_seconds{queue="test.probe"} 0');
+
+      const id = await deps.queue.sendUntyped("test.probe", { label: "http", holdMs: 1_500 });
+      await waitForOutput(worker, /probe effect done/);
+      worker.child.kill("SIGTERM");
+      await waitForOutput(worker, /worker shutting down/);
+      // The running job is still draining: the endpoint answers, and says not ready.
+      expect((await fetch(`${url}/health/ready`)).status).toBe(503);
+      expect(await worker.exited).toBe(0);
+
+      const lines = worker
+        .output()
+        .split("\n")
+        .filter((line) => line.includes(`"id":"${id}"`));
+      expect(lines.find((line) => line.includes('"msg":"job started"'))).toBeDefined();
+      expect(lines.find((line) => line.includes('"msg":"job completed"'))).toMatch(
+        /"durationMs":\d/,
+      );
+    } finally {
+      worker.child.kill("SIGKILL");
+      await worker.exited;
+    }
+  });
+
   it("lists and requeues a dead letter with `npm run jobs`", async () => {
     const id = (await deps.queue.sendUntyped("test.probe", { label: "cli", holdMs: 0 })) as string;
     await deps.queue.boss

@@ -1,5 +1,7 @@
 import type PgBoss from "pg-boss";
 import type { Database, Tx } from "../db/client.ts";
+import type { Clock } from "../lib/clock.ts";
+import type { JobBacklog } from "./backlog.ts";
 import { BOSS_SCHEMA, transactionExecutor } from "./boss.ts";
 import type { AnyJob, JobPayloads } from "./define.ts";
 
@@ -52,6 +54,8 @@ type QueueOptions<Jobs extends readonly AnyJob[]> = {
   /** Jobs known at runtime only (tests); send them through `sendUntyped`. */
   extraJobs?: readonly AnyJob[];
   checks?: SendChecks;
+  backlog: JobBacklog;
+  clock: Clock;
 };
 
 export function createJobQueue<const Jobs extends readonly AnyJob[]>({
@@ -60,6 +64,8 @@ export function createJobQueue<const Jobs extends readonly AnyJob[]>({
   jobs,
   extraJobs = [],
   checks = {},
+  backlog,
+  clock,
 }: QueueOptions<Jobs>) {
   const all = [...jobs, ...extraJobs];
   const byName = new Map<string, AnyJob>(all.map((job) => [job.name, job]));
@@ -78,16 +84,27 @@ export function createJobQueue<const Jobs extends readonly AnyJob[]>({
     return parsed.data;
   }
 
-  async function sendUntyped(name: string, payload: unknown, options: SendOptions = {}) {
-    const data = validated(name, payload);
-    await ensureStarted();
+  /** The job and its backlog row commit together, in the caller's transaction or one of ours. */
+  async function sendIn(tx: Tx, name: string, data: unknown, options: SendOptions) {
     const job = byName.get(name) as AnyJob;
-    return boss.send(name, data as object, {
+    const id = await boss.send(name, data as object, {
       ...sendOptionsFor(job),
       ...(options.startAfter ? { startAfter: options.startAfter } : {}),
       ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
-      ...(options.tx ? { db: transactionExecutor(database, options.tx) } : {}),
+      db: transactionExecutor(database, tx),
     });
+    const now = clock.now();
+    const dueAt = options.startAfter && options.startAfter > now ? options.startAfter : now;
+    if (id) await backlog.record({ jobId: id, queue: name, dueAt }, tx);
+    return id;
+  }
+
+  async function sendUntyped(name: string, payload: unknown, options: SendOptions = {}) {
+    const data = validated(name, payload);
+    // Before any transaction: on PGlite, starting the queue inside one would wait for it.
+    await ensureStarted();
+    if (options.tx) return sendIn(options.tx, name, data, options);
+    return database.db.transaction((tx) => sendIn(tx, name, data, options));
   }
 
   /**

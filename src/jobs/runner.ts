@@ -3,18 +3,20 @@ import type PgBoss from "pg-boss";
 import { ZodError } from "zod";
 import { AppError } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
+import type { JobBacklog } from "./backlog.ts";
 import { BOSS_SCHEMA } from "./boss.ts";
 import type { AnyJob } from "./define.ts";
 import type { JobMetrics } from "./metrics.ts";
 
 type Fetched = PgBoss.JobWithMetadata<unknown>;
-type Running = { job: Fetched; done: Promise<void>; released: boolean };
+type Running = { job: Fetched; done: Promise<void>; released: boolean; startedAt: number };
 
 type RunnerOptions = {
   boss: PgBoss;
   jobs: readonly AnyJob[];
   logger: Logger;
   metrics: JobMetrics;
+  backlog: Pick<JobBacklog, "forget">;
   concurrency: number;
   pollIntervalMs: number;
 };
@@ -31,11 +33,18 @@ function withTimeout<T>(promise: Promise<T>, ms: number, name: string): Promise<
 
 /** Fetches and runs jobs with at most `concurrency` in flight across every queue. */
 export function createJobRunner(options: RunnerOptions) {
-  const { boss, logger, metrics, concurrency } = options;
+  const { boss, logger, metrics, backlog, concurrency } = options;
   const byName = new Map(options.jobs.map((job) => [job.name, job]));
   const running = new Map<string, Running>();
   let context: unknown;
   let offset = 0;
+
+  /** What every line about a run says: never the payload, which may carry personal data. */
+  function describe(entry: Running) {
+    const { id, name, retryCount } = entry.job;
+    const durationMs = Math.round((performance.now() - entry.startedAt) * 100) / 100;
+    return { job: { id, name, attempt: retryCount + 1 }, durationMs };
+  }
 
   async function finish(entry: Running, error: unknown): Promise<void> {
     const { job } = entry;
@@ -43,6 +52,7 @@ export function createJobRunner(options: RunnerOptions) {
     if (error === undefined) {
       await boss.complete(job.name, job.id);
       metrics.completed.inc({ name: job.name });
+      logger.info(describe(entry), "job completed");
       return;
     }
     const permanent = error instanceof AppError || error instanceof ZodError;
@@ -59,7 +69,7 @@ export function createJobRunner(options: RunnerOptions) {
     const willRetry = !permanent && job.retryCount < job.retryLimit;
     (willRetry ? metrics.retried : metrics.failed).inc({ name: job.name });
     logger[willRetry ? "warn" : "error"](
-      { err: error, job: { id: job.id, name: job.name, attempt: job.retryCount + 1 } },
+      { err: error, ...describe(entry) },
       willRetry ? "job failed; will retry" : "job failed for good",
     );
   }
@@ -73,7 +83,11 @@ export function createJobRunner(options: RunnerOptions) {
   }
 
   function launch(job: Fetched): void {
-    const entry = { job, released: false } as Running;
+    const entry = { job, released: false, startedAt: performance.now() } as Running;
+    logger.info(
+      { job: { id: job.id, name: job.name, attempt: job.retryCount + 1 } },
+      "job started",
+    );
     entry.done = execute(job)
       .then(
         () => finish(entry, undefined),
@@ -103,6 +117,10 @@ export function createJobRunner(options: RunnerOptions) {
       });
       for (const job of jobs) launch(job);
       fetched += jobs.length;
+      // A row left behind (database blip) is dropped when it is read: the run goes on regardless.
+      await backlog
+        .forget(jobs.map((job) => job.id))
+        .catch((error: unknown) => logger.warn({ err: error }, "could not update the job backlog"));
     }
     return fetched;
   }

@@ -1,7 +1,9 @@
 import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
+import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { Metrics } from "../lib/metrics.ts";
+import { createJobBacklog, type QueueAge } from "./backlog.ts";
 import { createBoss } from "./boss.ts";
 import type { AnyJob } from "./define.ts";
 import { createJobMetrics } from "./metrics.ts";
@@ -15,31 +17,42 @@ type JobSystemOptions = {
   database: Database;
   logger: Logger;
   metrics: Metrics;
+  clock: Clock;
   checks?: SendChecks;
   extraJobs?: readonly AnyJob[];
 };
 
 /** The queue every process sends with, and the worker that processes with WORKER_MODE=inline. */
 export async function createJobSystem(options: JobSystemOptions) {
-  const { config, database, logger, metrics } = options;
+  const { config, database, logger, metrics, clock } = options;
   const { boss, close: closeBoss } = createBoss({
     database,
     config,
     logger,
     runsJobs: config.worker.mode === "inline",
   });
+  const backlog = createJobBacklog({ db: database.db, boss, clock });
   const queue = createJobQueue({
     boss,
     database,
     jobs,
     extraJobs: options.extraJobs,
     checks: options.checks,
+    backlog,
+    clock,
   });
+  const oldest = () => backlog.oldest();
+  const queues = queue.jobs.map((job) => job.name);
   const runner = createJobRunner({
     boss,
     jobs: queue.jobs,
     logger,
-    metrics: createJobMetrics(metrics.registry, () => queue.depth(), logger),
+    backlog,
+    metrics: createJobMetrics(
+      metrics.registry,
+      { depth: () => queue.depth(), queues, oldest },
+      logger,
+    ),
     concurrency: config.worker.concurrency,
     pollIntervalMs: config.worker.pollIntervalMs,
   });
@@ -56,6 +69,20 @@ export async function createJobSystem(options: JobSystemOptions) {
     async health(): Promise<void> {
       await queue.ping();
       worker.health();
+      // A process meant to run jobs is not ready while its fetch loop is not running.
+      if (config.worker.mode === "inline" && !worker.running) {
+        throw new Error("job worker is not running");
+      }
+    },
+    /**
+     * Queues whose oldest due job has waited longer than JOB_QUEUE_WARN_AGE_SECONDS: most
+     * likely no worker is consuming them. A warning, not a failed check: the API still serves.
+     */
+    async backlogWarnings(): Promise<QueueAge[]> {
+      const ages = await backlog.oldest();
+      return ages
+        .filter((age) => age.oldestQueuedAgeSeconds > config.worker.queueWarnAgeSeconds)
+        .map((age) => ({ ...age, oldestQueuedAgeSeconds: Math.round(age.oldestQueuedAgeSeconds) }));
     },
     /** Drains the worker (up to `timeoutMs`), then stops pg-boss and its pool. */
     async close(timeoutMs: number): Promise<void> {

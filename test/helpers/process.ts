@@ -10,7 +10,14 @@ export type Spawned = {
 /** Starts one of the project's entry points as a real process (`node --import tsx <entry>`). */
 export function spawnEntry(entry: string, args: string[], env: Record<string, string>): Spawned {
   const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], {
-    env: { PATH: process.env.PATH ?? "", NODE_ENV: "test", LOG_LEVEL: "info", ...env },
+    // A free port for a worker's health endpoint: processes of parallel runs never collide.
+    env: {
+      PATH: process.env.PATH ?? "",
+      NODE_ENV: "test",
+      LOG_LEVEL: "info",
+      WORKER_HTTP_PORT: "0",
+      ...env,
+    },
     stdio: ["pipe", "pipe", "pipe"],
   });
   let output = "";

@@ -9,7 +9,18 @@ const CheckSchema = z.object({
   pending: z.number().int().optional().describe("Migrations the database has not applied yet"),
 });
 
+const WarningSchema = z.object({
+  queue: z.string().describe("The job queue (job name)"),
+  oldestQueuedAgeSeconds: z.number().describe("Seconds its oldest due job has waited for a worker"),
+});
+
 export const ReadinessSchema = z.object({
   status: z.enum(["ready", "not_ready"]),
   checks: z.record(z.string(), CheckSchema),
+  warnings: z
+    .array(WarningSchema)
+    .optional()
+    .describe(
+      "Queues whose oldest due job has waited longer than JOB_QUEUE_WARN_AGE_SECONDS: is a worker running? A warning never makes readiness fail.",
+    ),
 });

@@ -7,12 +7,19 @@ export type CheckResult = {
   latencyMs: number;
   error?: string;
 } & CheckFields;
-export type Readiness = { status: "ready" | "not_ready"; checks: Record<string, CheckResult> };
+/** Something an operator should look at that does not make the process unready. */
+export type ReadinessWarning = { queue: string; oldestQueuedAgeSeconds: number };
+export type Readiness = {
+  status: "ready" | "not_ready";
+  checks: Record<string, CheckResult>;
+  warnings?: ReadinessWarning[];
+};
 
 type HealthDeps = {
   checks: Record<string, HealthCheck>;
   lifecycle: { shuttingDown: boolean };
   timeoutMs?: number;
+  warnings?: () => Promise<ReadinessWarning[]>;
 };
 
 /** What a check throws to be reported down with fields of its own. */
@@ -66,16 +73,37 @@ async function run(check: HealthCheck, timeoutMs: number): Promise<CheckResult> 
   }
 }
 
-export function createHealthService({ checks, lifecycle, timeoutMs = 2_000 }: HealthDeps) {
+/** Warnings never fail readiness: when they cannot be read, the checks say why. */
+async function readWarnings(
+  warnings: HealthDeps["warnings"],
+  timeoutMs: number,
+): Promise<ReadinessWarning[] | undefined> {
+  if (!warnings) return undefined;
+  let found: ReadinessWarning[] = [];
+  const result = await run(async () => {
+    found = await warnings();
+  }, timeoutMs);
+  return result.status === "up" ? found : [];
+}
+
+export function createHealthService({
+  checks,
+  lifecycle,
+  timeoutMs = 2_000,
+  warnings,
+}: HealthDeps) {
   return {
     async readiness(): Promise<Readiness> {
       const names = Object.keys(checks);
+      const pendingWarnings = readWarnings(warnings, timeoutMs);
       const results = await Promise.all(
         names.map((name) => run(checks[name] as HealthCheck, timeoutMs)),
       );
       const byName = Object.fromEntries(names.map((name, i) => [name, results[i] as CheckResult]));
       const allUp = results.every((result) => result.status === "up");
-      return { status: allUp && !lifecycle.shuttingDown ? "ready" : "not_ready", checks: byName };
+      const status = allUp && !lifecycle.shuttingDown ? "ready" : "not_ready";
+      const found = await pendingWarnings;
+      return { status, checks: byName, ...(found ? { warnings: found } : {}) };
     },
   };
 }
