@@ -4,7 +4,7 @@ import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createScratchPostgres, testDataDir } from "../../test/helpers/database.ts";
 import { type Database, openDatabase } from "./client.ts";
-import { countPending, migrate, migrationsFolder } from "./migrate.ts";
+import { countPending, migrate, migrationsFolder, pendingMigrationsMessage } from "./migrate.ts";
 
 function journalEntries(): number {
   const journal = join(migrationsFolder, "meta", "_journal.json");
@@ -73,5 +73,12 @@ describe("countPending", () => {
   it("counts none when the database is ahead of the code", () => {
     expect(countPending(committed, 400)).toBe(0);
     expect(countPending([], undefined)).toBe(0);
+  });
+});
+
+describe("pendingMigrationsMessage", () => {
+  it("says how many are pending and how to apply them, in the singular for one", () => {
+    expect(pendingMigrationsMessage(1)).toBe("1 migration pending: run `npm run db:migrate`");
+    expect(pendingMigrationsMessage(6)).toBe("6 migrations pending: run `npm run db:migrate`");
   });
 });

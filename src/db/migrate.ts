@@ -86,7 +86,7 @@ export async function pendingMigrations(database: Database): Promise<number> {
 
 /** The one wording of "the schema is behind the code", for the start log and readiness. */
 export function pendingMigrationsMessage(pending: number): string {
-  return `${pending} migrations pending: run \`npm run db:migrate\``;
+  return `${pending} migration${pending === 1 ? "" : "s"} pending: run \`npm run db:migrate\``;
 }
 
 /**
