@@ -22,7 +22,7 @@ import { authRoutes } from "./modules/auth/auth.routes.ts";
 import { devRoutes } from "./modules/dev/dev.routes.ts";
 import { exportsRoutes } from "./modules/exports/exports.routes.ts";
 import { favoritesRoutes } from "./modules/favorites/favorites.routes.ts";
-import { healthRoutes } from "./modules/health/health.routes.ts";
+import { healthRoutes, metricsRoutes } from "./modules/health/health.routes.ts";
 import { ratingsRoutes } from "./modules/ratings/ratings.routes.ts";
 import { recipesRoutes } from "./modules/recipes/recipes.routes.ts";
 import { shoppingListsRoutes } from "./modules/shopping-lists/shopping-lists.routes.ts";
@@ -67,7 +67,17 @@ function registerRequestLog(app: FastifyInstance, deps: Deps): void {
   });
 }
 
-async function registerDocs(app: FastifyInstance): Promise<void> {
+/** The methods the API has; the headers clients send and may read across origins. */
+const CORS_OPTIONS = {
+  methods: "GET, HEAD, POST, PUT, PATCH, DELETE",
+  allowedHeaders: "Authorization, Content-Type, If-Match, If-None-Match, X-Request-ID",
+  exposedHeaders:
+    "ETag, Location, Content-Disposition, X-Request-ID, RateLimit-Limit, RateLimit-Remaining, " +
+    "RateLimit-Reset, Retry-After",
+};
+
+/** The document is always built (`npm run openapi` reads it); API_DOCS decides what is served. */
+async function registerDocs(app: FastifyInstance, serve: boolean): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: "3.1.0",
@@ -79,6 +89,7 @@ async function registerDocs(app: FastifyInstance): Promise<void> {
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
+  if (!serve) return;
   await app.register(swaggerUi, { routePrefix: "/docs", staticCSP: true });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 }
@@ -121,12 +132,14 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   registerSecurityHeaders(app);
   await app.register(cors, {
     origin: deps.config.corsOrigins.length ? deps.config.corsOrigins : false,
+    ...CORS_OPTIONS,
   });
-  await registerDocs(app);
+  await registerDocs(app, deps.config.apiDocs);
   await registerRateLimit(app, deps.redis);
   await app.register(authPlugin, { authenticate: (token) => deps.sessions.authenticate(token) });
 
-  await app.register(healthRoutes, { health: deps.health, metrics: deps.metrics });
+  await app.register(healthRoutes, { health: deps.health });
+  if (deps.config.metrics.onApiPort) await app.register(metricsRoutes, metricsOptions(deps));
   await app.register(authRoutes, {
     auth: deps.auth,
     users: deps.users,
@@ -143,7 +156,26 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(exportsRoutes, { exports: deps.exports });
   await app.register(accountDeletionRoutes, { accountDeletion: deps.accountDeletion });
   // gen:routes (`npm run gen` adds module routes above this line)
-  if (!deps.config.isProduction) await app.register(devRoutes, { mailer: deps.mailer });
+  if (deps.config.devMailbox) await app.register(devRoutes, { mailer: deps.mailer });
 
+  return app;
+}
+
+const metricsOptions = (deps: Deps) => ({
+  metrics: deps.metrics,
+  token: deps.config.metrics.token,
+});
+
+/** The listener of METRICS_PORT: `/metrics` and nothing else, off the API's public port. */
+export async function buildMetricsApp(deps: Deps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    clientErrorHandler,
+    frameworkErrors: handleFrameworkError,
+  });
+  registerErrorHandling(app);
+  registerNotFound(app);
+  await app.register(metricsRoutes, metricsOptions(deps));
   return app;
 }
