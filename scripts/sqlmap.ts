@@ -88,6 +88,8 @@ const env = {
   NODE_ENV: "production",
   DATABASE_URL: dbUrl,
   JWT_SECRET: randomBytes(32).toString("base64url"),
+  // The run reads the served /openapi.json, which production leaves off by default.
+  API_DOCS: "true",
   DATA_DIR: join(work, "data"),
   STORAGE_DIR: join(work, "storage"),
   WORKER_MODE: "inline",

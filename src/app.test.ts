@@ -270,4 +270,55 @@ describe("CORS", () => {
     });
     expect(other.headers["access-control-allow-origin"]).toBeUndefined();
   });
+
+  it.each(["PATCH", "DELETE", "PUT"])(
+    "lets an allowed origin %s with its headers",
+    async (method) => {
+      const response = await ctx.app.inject({
+        method: "OPTIONS",
+        url: "/api/recipes/00000000-0000-4000-8000-000000000000",
+        headers: {
+          origin: "https://app.example.com",
+          "access-control-request-method": method,
+          "access-control-request-headers": "authorization, content-type, if-match, x-request-id",
+        },
+      });
+      expect(response.statusCode).toBe(204);
+      expect(response.headers["access-control-allow-origin"]).toBe("https://app.example.com");
+      const methods = String(response.headers["access-control-allow-methods"]).split(/, */);
+      expect(methods).toEqual(
+        expect.arrayContaining(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]),
+      );
+      const headers = String(response.headers["access-control-allow-headers"]).toLowerCase();
+      for (const name of [
+        "authorization",
+        "content-type",
+        "if-match",
+        "if-none-match",
+        "x-request-id",
+      ]) {
+        expect(headers.split(/, */)).toContain(name);
+      }
+    },
+  );
+
+  it("lets the allowed origin read ETag, Location, X-Request-ID and the rate-limit headers", async () => {
+    const response = await ctx.app.inject({
+      method: "GET",
+      url: "/health/live",
+      headers: { origin: "https://app.example.com" },
+    });
+    const exposed = String(response.headers["access-control-expose-headers"]).toLowerCase();
+    expect(exposed.split(/, */)).toEqual(
+      expect.arrayContaining([
+        "etag",
+        "location",
+        "x-request-id",
+        "ratelimit-limit",
+        "ratelimit-remaining",
+        "ratelimit-reset",
+        "retry-after",
+      ]),
+    );
+  });
 });

@@ -24,7 +24,7 @@ import { authRoutes } from "./modules/auth/auth.routes.ts";
 import { devRoutes } from "./modules/dev/dev.routes.ts";
 import { exportsRoutes } from "./modules/exports/exports.routes.ts";
 import { favoritesRoutes } from "./modules/favorites/favorites.routes.ts";
-import { healthRoutes } from "./modules/health/health.routes.ts";
+import { healthRoutes, metricsRoutes } from "./modules/health/health.routes.ts";
 import { pagesRoutes } from "./modules/pages/pages.routes.ts";
 import { ratingsRoutes } from "./modules/ratings/ratings.routes.ts";
 import { recipesRoutes } from "./modules/recipes/recipes.routes.ts";
@@ -91,7 +91,17 @@ const DOCS_CSP = {
   styleSrc: ["'self'"],
 };
 
-async function registerDocs(app: FastifyInstance): Promise<void> {
+/** The methods the API has; the headers clients send and may read across origins. */
+const CORS_OPTIONS = {
+  methods: "GET, HEAD, POST, PUT, PATCH, DELETE",
+  allowedHeaders: "Authorization, Content-Type, If-Match, If-None-Match, X-Request-ID",
+  exposedHeaders:
+    "ETag, Location, Content-Disposition, X-Request-ID, RateLimit-Limit, RateLimit-Remaining, " +
+    "RateLimit-Reset, Retry-After",
+};
+
+/** The document is always built (`npm run openapi` reads it); API_DOCS decides what is served. */
+async function registerDocs(app: FastifyInstance, serve: boolean): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: "3.1.0",
@@ -103,6 +113,7 @@ async function registerDocs(app: FastifyInstance): Promise<void> {
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
+  if (!serve) return;
   // Swagger UI's own static policy upgrades every asset to https, a blank page over plain http
   // on any host but localhost: /docs gets its own header set, in a scope of its own.
   await app.register(async (docs) => {
@@ -151,8 +162,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   registerNoStore(app);
   await app.register(cors, {
     origin: deps.config.corsOrigins.length ? deps.config.corsOrigins : false,
+    ...CORS_OPTIONS,
   });
-  await registerDocs(app);
+  await registerDocs(app, deps.config.apiDocs);
   await registerRateLimit(app, deps.redis);
   await app.register(authPlugin, { authenticate: (token) => deps.sessions.authenticate(token) });
 
@@ -162,7 +174,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     emailOfUser: (userId) => deps.auth.emailOfUser(userId),
   });
 
-  await app.register(healthRoutes, { health: deps.health, metrics: deps.metrics });
+  await app.register(healthRoutes, { health: deps.health });
+  if (deps.config.metrics.onApiPort) await app.register(metricsRoutes, metricsOptions(deps));
   await app.register(pagesRoutes);
   await app.register(authRoutes, {
     auth: deps.auth,
@@ -184,7 +197,26 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     limits: authLimits,
   });
   // gen:routes (`npm run gen` adds module routes above this line)
-  if (!deps.config.isProduction) await app.register(devRoutes, { mailer: deps.mailer });
+  if (deps.config.devMailbox) await app.register(devRoutes, { mailer: deps.mailer });
 
+  return app;
+}
+
+const metricsOptions = (deps: Deps) => ({
+  metrics: deps.metrics,
+  token: deps.config.metrics.token,
+});
+
+/** The listener of METRICS_PORT: `/metrics` and nothing else, off the API's public port. */
+export async function buildMetricsApp(deps: Deps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    clientErrorHandler,
+    frameworkErrors: handleFrameworkError,
+  });
+  registerErrorHandling(app);
+  registerNotFound(app);
+  await app.register(metricsRoutes, metricsOptions(deps));
   return app;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "./config.ts";
+import { ConfigError, loadConfig, productionWarnings } from "./config.ts";
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -11,6 +11,9 @@ function problemsOf(env: Record<string, string>): string[] {
   return [];
 }
 
+const SHARED = { DATABASE_URL: "postgres://x@localhost/db", JWT_SECRET: "s".repeat(32) };
+const PRODUCTION = { ...SHARED, NODE_ENV: "production" };
+
 describe("loadConfig", () => {
   it("uses the embedded database and migrates on start by default", () => {
     const config = loadConfig({});
@@ -21,11 +24,8 @@ describe("loadConfig", () => {
   });
 
   it("does not migrate on start with a real database unless asked", () => {
-    expect(loadConfig({ DATABASE_URL: "postgres://x@localhost/db" }).migrateOnStart).toBe(false);
-    const asked = loadConfig({
-      DATABASE_URL: "postgres://x@localhost/db",
-      MIGRATE_ON_START: "true",
-    });
+    expect(loadConfig(SHARED).migrateOnStart).toBe(false);
+    const asked = loadConfig({ ...SHARED, MIGRATE_ON_START: "true" });
     expect(asked.migrateOnStart).toBe(true);
   });
 
@@ -73,5 +73,114 @@ describe("loadConfig", () => {
   it("parses CORS_ORIGINS as a comma list", () => {
     const config = loadConfig({ CORS_ORIGINS: " https://a.example, https://b.example ,," });
     expect(config.corsOrigins).toEqual(["https://a.example", "https://b.example"]);
+  });
+
+  it("listens on 127.0.0.1 outside production and on every interface in production", () => {
+    expect(loadConfig({}).host).toBe("127.0.0.1");
+    expect(loadConfig({ NODE_ENV: "test" }).host).toBe("127.0.0.1");
+    expect(loadConfig(PRODUCTION).host).toBe("0.0.0.0");
+    expect(loadConfig({ HOST: "0.0.0.0" }).host).toBe("0.0.0.0");
+    expect(loadConfig({ ...PRODUCTION, HOST: "10.0.0.5" }).host).toBe("10.0.0.5");
+  });
+
+  it("opens the development mailbox on the embedded database only, unless told", () => {
+    expect(loadConfig({}).devMailbox).toBe(true);
+    expect(loadConfig({ DEV_MAILBOX: "false" }).devMailbox).toBe(false);
+    expect(loadConfig(SHARED).devMailbox).toBe(false);
+    expect(loadConfig({ ...SHARED, DEV_MAILBOX: "true" }).devMailbox).toBe(true);
+    const embeddedProduction = {
+      ...PRODUCTION,
+      DATABASE_URL: "",
+      ALLOW_EMBEDDED_IN_PRODUCTION: "true",
+    };
+    expect(loadConfig(embeddedProduction).devMailbox).toBe(false);
+    expect(problemsOf({ ...PRODUCTION, DEV_MAILBOX: "true" })).toEqual([
+      expect.stringMatching(/^DEV_MAILBOX: never in production/),
+    ]);
+  });
+
+  it("refuses DATABASE_URL without JWT_SECRET, in development too, and says why", () => {
+    const problems = problemsOf({ DATABASE_URL: "postgres://x@localhost/db" });
+    expect(problems).toEqual([expect.stringMatching(/^JWT_SECRET: required with DATABASE_URL/)]);
+    expect(problems[0]).toMatch(/replica.*refuse each other's tokens/);
+    expect(
+      problemsOf({ NODE_ENV: "test", DATABASE_URL: "postgres://x@localhost/db" }),
+    ).toHaveLength(1);
+  });
+
+  it("leaves the key of the embedded database to createDeps when JWT_SECRET is unset", () => {
+    expect(loadConfig({}).jwt.secret).toBeUndefined();
+    expect(loadConfig({ JWT_SECRET: "given" }).jwt.secret).toBe("given");
+  });
+
+  it("serves the API docs outside production, and in production only when asked", () => {
+    expect(loadConfig({}).apiDocs).toBe(true);
+    expect(loadConfig({ API_DOCS: "false" }).apiDocs).toBe(false);
+    expect(loadConfig(PRODUCTION).apiDocs).toBe(false);
+    expect(loadConfig({ ...PRODUCTION, API_DOCS: "true" }).apiDocs).toBe(true);
+  });
+
+  it("keeps /metrics off the API port in production unless a token guards it", () => {
+    expect(loadConfig({}).metrics).toEqual({
+      port: undefined,
+      host: "127.0.0.1",
+      token: undefined,
+      onApiPort: true,
+    });
+    expect(loadConfig(PRODUCTION).metrics.onApiPort).toBe(false);
+    const token = "t".repeat(32);
+    expect(loadConfig({ ...PRODUCTION, METRICS_TOKEN: token }).metrics).toMatchObject({
+      onApiPort: true,
+      token,
+    });
+    expect(loadConfig({ METRICS_PORT: "9464" }).metrics).toMatchObject({
+      port: 9464,
+      onApiPort: false,
+    });
+    expect(problemsOf({ METRICS_TOKEN: "short" })).toEqual([
+      expect.stringMatching(/^METRICS_TOKEN: must be at least 32/),
+    ]);
+    expect(problemsOf({ METRICS_PORT: "70000" })).toHaveLength(1);
+  });
+});
+
+describe("productionWarnings", () => {
+  it("names every default that is wrong for production, one line each", () => {
+    const warnings = productionWarnings(loadConfig(PRODUCTION));
+    expect(warnings).toEqual([
+      expect.stringMatching(/^SMTP_URL is not set: .*mail_outbox/),
+      expect.stringMatching(/^WORKER_MODE is off: .*`npm run worker`/),
+      expect.stringMatching(/^REDIS_URL is not set: rate limits are counted per process/),
+      expect.stringMatching(/^TRUST_PROXY is not set: /),
+      expect.stringMatching(/^APP_URL is http:\/\/localhost:3000: /),
+      expect.stringMatching(/^S3_BUCKET is not set: /),
+      expect.stringMatching(/^\/metrics is served nowhere: /),
+    ]);
+  });
+
+  it("is empty for a production configuration that sets them", () => {
+    const config = loadConfig({
+      ...PRODUCTION,
+      SMTP_URL: "smtp://mail.internal:587",
+      MAIL_FROM: "Stratum <no-reply@example.com>",
+      WORKER_MODE: "inline",
+      REDIS_URL: "redis://cache.internal:6379",
+      TRUST_PROXY: "1",
+      APP_URL: "https://app.example.com",
+      S3_BUCKET: "exports",
+      METRICS_PORT: "9464",
+    });
+    expect(productionWarnings(config)).toEqual([]);
+  });
+
+  it("skips what a single embedded process does not need, and says nothing outside production", () => {
+    const embedded = loadConfig({
+      ...PRODUCTION,
+      DATABASE_URL: "",
+      ALLOW_EMBEDDED_IN_PRODUCTION: "true",
+    });
+    const names = productionWarnings(embedded).map((warning) => warning.split(" ")[0]);
+    expect(names).toEqual(["SMTP_URL", "TRUST_PROXY", "APP_URL", "/metrics"]);
+    expect(productionWarnings(loadConfig(SHARED))).toEqual([]);
   });
 });

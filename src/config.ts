@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { z } from "zod";
 
@@ -12,7 +11,8 @@ const optionalString = z
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
-  HOST: z.string().min(1).default("0.0.0.0"),
+  // Default: 127.0.0.1, or 0.0.0.0 in production (containers must listen on every interface).
+  HOST: optionalString,
   PORT: int(0, 65535, 3000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   APP_URL: z.url().default("http://localhost:3000"),
@@ -38,6 +38,15 @@ const EnvSchema = z.object({
       .optional(),
   ),
   CORS_ORIGINS: z.string().default(""),
+  // The outbox at /api/dev/mail; default: on with the embedded database outside production.
+  DEV_MAILBOX: optionalString.pipe(z.stringbool().optional()),
+  // /docs and /openapi.json; default: on outside production.
+  API_DOCS: optionalString.pipe(z.stringbool().optional()),
+  METRICS_PORT: optionalString.pipe(z.coerce.number<string>().int().min(0).max(65535).optional()),
+  METRICS_HOST: z.string().min(1).default("127.0.0.1"),
+  METRICS_TOKEN: optionalString.pipe(
+    z.string().min(32, "must be at least 32 characters").optional(),
+  ),
   // false, true (= one proxy in front), or how many proxies in front append to X-Forwarded-For.
   TRUST_PROXY: z
     .string()
@@ -101,11 +110,13 @@ export class ConfigError extends Error {
 
 function toConfig(env: z.output<typeof EnvSchema>) {
   const embedded = env.DATABASE_URL === undefined;
+  const isProduction = env.NODE_ENV === "production";
   const dataDir = resolve(env.DATA_DIR);
   return {
     env: env.NODE_ENV,
-    isProduction: env.NODE_ENV === "production",
-    host: env.HOST,
+    isProduction,
+    // A laptop's server is not reachable from the café's network unless HOST says so.
+    host: env.HOST ?? (isProduction ? "0.0.0.0" : "127.0.0.1"),
     port: env.PORT,
     logLevel: env.LOG_LEVEL,
     appUrl: env.APP_URL.replace(/\/$/, ""),
@@ -118,15 +129,26 @@ function toConfig(env: z.output<typeof EnvSchema>) {
     },
     migrateOnStart: env.MIGRATE_ON_START ?? embedded,
     jwt: {
-      // Outside production a missing secret gets a random one per process (tokens die on restart).
-      secret: env.JWT_SECRET ?? randomBytes(32).toString("base64url"),
-      secretGenerated: env.JWT_SECRET === undefined,
+      // Unset only on the embedded database outside production: createDeps then uses the
+      // development key kept in DATA_DIR (loadConfig itself touches no files).
+      secret: env.JWT_SECRET,
       previousSecret: env.JWT_SECRET_PREVIOUS,
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
     },
     redisUrl: env.REDIS_URL,
     passwordHashConcurrency: env.PASSWORD_HASH_CONCURRENCY || undefined,
+    // Whoever reads the outbox can reset any password: never with a shared database by default.
+    devMailbox: !isProduction && (env.DEV_MAILBOX ?? embedded),
+    apiDocs: env.API_DOCS ?? !isProduction,
+    metrics: {
+      port: env.METRICS_PORT,
+      host: env.METRICS_HOST,
+      token: env.METRICS_TOKEN,
+      // On the API's port only when asked for with a token, or outside production as before.
+      onApiPort:
+        env.METRICS_PORT === undefined && (env.METRICS_TOKEN !== undefined || !isProduction),
+    },
     corsOrigins: env.CORS_ORIGINS.split(",")
       .map((origin) => origin.trim())
       .filter(Boolean),
@@ -174,6 +196,16 @@ function mailProblems(env: z.output<typeof EnvSchema>): string[] {
   return env.SMTP_URL && !env.MAIL_FROM ? ["MAIL_FROM: required when SMTP_URL is set"] : [];
 }
 
+/** Replicas and workers on one database must share the signing key, whatever NODE_ENV says. */
+function sharedDatabaseProblems(env: z.output<typeof EnvSchema>): string[] {
+  if (!env.DATABASE_URL || env.JWT_SECRET || env.NODE_ENV === "production") return [];
+  return [
+    "JWT_SECRET: required with DATABASE_URL: every API replica and worker on the database must " +
+      "sign tokens with the same key, or they refuse each other's tokens (and a restart signs " +
+      "everyone out)",
+  ];
+}
+
 function productionProblems(env: z.output<typeof EnvSchema>): string[] {
   if (env.NODE_ENV !== "production") return [];
   const problems: string[] = [];
@@ -184,6 +216,9 @@ function productionProblems(env: z.output<typeof EnvSchema>): string[] {
     problems.push(
       "DATABASE_URL: required in production (or set ALLOW_EMBEDDED_IN_PRODUCTION=true to use the embedded database)",
     );
+  }
+  if (env.DEV_MAILBOX) {
+    problems.push("DEV_MAILBOX: never in production (whoever reads it can reset any password)");
   }
   return problems;
 }
@@ -196,7 +231,61 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       parsed.error.issues.map((issue) => `${issue.path.join(".") || "env"}: ${issue.message}`),
     );
   }
-  const problems = [...mailProblems(parsed.data), ...productionProblems(parsed.data)];
+  const problems = [
+    ...mailProblems(parsed.data),
+    ...sharedDatabaseProblems(parsed.data),
+    ...productionProblems(parsed.data),
+  ];
   if (problems.length > 0) throw new ConfigError(problems);
   return toConfig(parsed.data);
+}
+
+const isLocalUrl = (url: string) =>
+  ["localhost", "127.0.0.1", "[::1]"].includes(new URL(url).hostname);
+
+/**
+ * Settings whose default is wrong for a production server, one sentence each (the server logs
+ * every one as a warning at start). Outside production: none.
+ */
+export function productionWarnings(config: Config): string[] {
+  if (!config.isProduction) return [];
+  const shared = !config.database.embedded;
+  const checks: [boolean, string][] = [
+    [
+      !config.mail.smtpUrl,
+      "SMTP_URL is not set: no mail is sent; verification and password-reset messages stay in " +
+        "the mail_outbox table, which nobody reads",
+    ],
+    [
+      config.worker.mode === "off",
+      "WORKER_MODE is off: this process runs no jobs (mail, exports, account deletion, cleanup); " +
+        "run `npm run worker` processes beside it, or every job stays queued",
+    ],
+    [
+      shared && !config.redisUrl,
+      "REDIS_URL is not set: rate limits are counted per process, so every replica grants a " +
+        "client its own budget of login and sign-up attempts",
+    ],
+    [
+      config.trustedProxies === 0,
+      "TRUST_PROXY is not set: behind a load balancer or reverse proxy every client has the " +
+        "proxy's address in rate limits and audit events; set it to the number of proxies in front",
+    ],
+    [
+      isLocalUrl(config.appUrl),
+      `APP_URL is ${config.appUrl}: links in verification and password-reset mail point to ` +
+        "localhost; set it to the public address",
+    ],
+    [
+      shared && !config.storage.s3,
+      `S3_BUCKET is not set: export files are written to ${config.storage.dir} on this machine, ` +
+        "which every API and worker process must share (a shared volume as STORAGE_DIR, or S3)",
+    ],
+    [
+      !config.metrics.onApiPort && config.metrics.port === undefined,
+      "/metrics is served nowhere: set METRICS_PORT (a listener on METRICS_HOST) or " +
+        "METRICS_TOKEN (a bearer token on the API port)",
+    ],
+  ];
+  return checks.filter(([wrong]) => wrong).map(([, message]) => message);
 }

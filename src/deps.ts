@@ -5,6 +5,7 @@ import type { CleanupStep } from "./jobs/cleanup.ts";
 import type { AnyJob } from "./jobs/define.ts";
 import { createJobSystem } from "./jobs/system.ts";
 import { type Clock, systemClock } from "./lib/clock.ts";
+import { developmentJwtSecret } from "./lib/dev-secret.ts";
 import { createLogger, type Logger } from "./lib/logger.ts";
 import { createMetrics } from "./lib/metrics.ts";
 import { createDummyHash, createPasswordHasher, type PasswordHasher } from "./lib/passwords.ts";
@@ -54,6 +55,12 @@ export type DepsOverrides = {
   hasher?: PasswordHasher;
 };
 
+function developmentKey(config: Config, logger: Logger): string {
+  const { secret, path } = developmentJwtSecret(config.dataDir);
+  logger.warn(`JWT_SECRET is not set: signing tokens with the development key kept in ${path}`);
+  return secret;
+}
+
 /** The composition root: the only place that wires things together. */
 export async function createDeps(config: Config, overrides: DepsOverrides = {}) {
   const logger = overrides.logger ?? createLogger(config);
@@ -101,9 +108,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
   const tags = createTagsService({ tagsRepository: createTagsRepository(db) });
   // gen:services (`npm run gen` adds module services above this line)
 
-  if (config.jwt.secretGenerated) {
-    logger.warn("JWT_SECRET is not set: using a random secret, so tokens die with this process");
-  }
+  const jwt = { ...config.jwt, secret: config.jwt.secret ?? developmentKey(config, logger) };
   const redis = config.redisUrl ? await createRedis(config.redisUrl, logger) : undefined;
   const hasher =
     overrides.hasher ??
@@ -114,7 +119,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     clock,
     logger,
     // Failed logins keep a keyed hash of the email tried, not the email.
-    pseudonymSecret: config.jwt.secret,
+    pseudonymSecret: jwt.secret,
   });
   const users = createUsersService({
     db,
@@ -126,7 +131,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
   const sessions = createSessionsService({
     db,
     sessionsRepository: createSessionsRepository(db),
-    accessTokens: createAccessTokens(config.jwt, clock),
+    accessTokens: createAccessTokens(jwt, clock),
     audit,
     clock,
   });
@@ -150,7 +155,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     clock,
     appUrl: config.appUrl,
   });
-  const deviceTokens = createDeviceTokens(config.jwt, clock);
+  const deviceTokens = createDeviceTokens(jwt, clock);
   const auth = createAuthService({ db, users, sessions, recovery, audit, deviceTokens });
   const usersAccount = createUsersAccountService({ db, usersRepository, sessions, audit, clock });
   const recipesAccount = createRecipesAccountService({ db, recipesRepository });
@@ -212,6 +217,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
 
   return {
     config,
+    /** The signing settings in force: JWT_SECRET, or the embedded database's development key. */
+    jwt,
     logger,
     database,
     db: database.db,

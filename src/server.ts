@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import closeWithGrace from "close-with-grace";
-import { buildApp } from "./app.ts";
+import { buildApp, buildMetricsApp } from "./app.ts";
+import { productionWarnings } from "./config.ts";
 import { migrate, warnOfPendingMigrations } from "./db/migrate.ts";
 import { createDeps } from "./deps.ts";
 import { configOrExit, exitOnStartupError } from "./lib/bootstrap.ts";
@@ -8,11 +9,13 @@ import { configOrExit, exitOnStartupError } from "./lib/bootstrap.ts";
 const config = configOrExit();
 const deps = await createDeps(config).catch(exitOnStartupError);
 const { logger } = deps;
+for (const warning of productionWarnings(config)) logger.warn(warning);
 
 try {
   if (config.migrateOnStart) await migrate(deps.database);
   else await warnOfPendingMigrations(deps.database, logger);
   const app = await buildApp(deps);
+  const metricsApp = config.metrics.port === undefined ? undefined : await buildMetricsApp(deps);
 
   closeWithGrace(
     // The worker may use all of SHUTDOWN_TIMEOUT_MS to drain; closing the rest needs a moment more.
@@ -29,12 +32,14 @@ try {
       deps.lifecycle.shuttingDown = true;
       if (signal === "SIGTERM") await sleep(config.shutdownDrainMs);
       await app.close();
+      await metricsApp?.close();
       await deps.close();
       logger.info("shutdown complete");
     },
   );
 
   await app.listen({ host: config.host, port: config.port });
+  await metricsApp?.listen({ host: config.metrics.host, port: config.metrics.port });
   if (config.worker.mode === "inline") deps.worker.start(deps);
 } catch (error) {
   logger.error({ err: error }, "startup failed");

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { spawnEntry, startServer } from "./helpers/process.ts";
+import { spawnEntry, startServer, waitForOutput } from "./helpers/process.ts";
 
 // Each test starts real processes (PGlite alone takes seconds); a busy machine needs the room.
 vi.setConfig({ testTimeout: 90_000 });
@@ -32,6 +32,47 @@ describe("server process", () => {
     const spawned = spawnEntry("src/server.ts", [], { NODE_ENV: "production" });
     expect(await spawned.exited).toBe(78);
     expect(spawned.output()).toMatch(/JWT_SECRET: must be set to at least 32 bytes in production/);
+  });
+
+  it("refuses DATABASE_URL without JWT_SECRET in development too, saying why", async () => {
+    const spawned = spawnEntry("src/server.ts", [], {
+      NODE_ENV: "development",
+      DATABASE_URL: "postgres://stratum@127.0.0.1:1/none",
+    });
+    expect(await spawned.exited).toBe(78);
+    expect(spawned.output()).toMatch(
+      /^ {2}JWT_SECRET: required with DATABASE_URL: every API replica/m,
+    );
+  });
+
+  it("warns about each default that is wrong in production and serves /metrics apart", async () => {
+    const server = await startServer({
+      NODE_ENV: "production",
+      DATA_DIR: freshDataDir(),
+      ALLOW_EMBEDDED_IN_PRODUCTION: "true",
+      JWT_SECRET: "process-test-secret-that-is-long-enough",
+      METRICS_PORT: "0",
+    });
+    try {
+      const listening = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/g;
+      await waitForOutput(server, /(Server listening at [\s\S]*){2}/);
+      const [, metricsUrl] = [...server.output().matchAll(listening)].map((match) => match[1]);
+      expect((await fetch(`${metricsUrl}/metrics`)).status).toBe(200);
+      expect((await fetch(`${server.url}/metrics`)).status).toBe(404);
+    } finally {
+      server.child.kill("SIGTERM");
+      await server.exited;
+    }
+    const warnings = server
+      .output()
+      .split("\n")
+      .filter((line) => line.includes('"level":40'))
+      .map((line) => JSON.parse(line).msg as string);
+    expect(warnings).toEqual([
+      expect.stringMatching(/^SMTP_URL is not set: /),
+      expect.stringMatching(/^TRUST_PROXY is not set: /),
+      expect.stringMatching(/^APP_URL is http:\/\/localhost:3000: /),
+    ]);
   });
 
   it("serves on the embedded database, locks DATA_DIR, and shuts down cleanly on SIGTERM", async () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { testConfig } from "../../test/helpers/app.ts";
+import { TEST_JWT_SECRET, testConfig } from "../../test/helpers/app.ts";
 import { createScratchPostgres, resetDatabase, testDataDir } from "../../test/helpers/database.ts";
 import { spawnEntry, startServer, waitForOutput } from "../../test/helpers/process.ts";
 import { drainQueue, outboxMessages, queuedJobs } from "../../test/helpers/queue.ts";
@@ -31,6 +31,7 @@ describe.runIf(baseUrl)("worker processes on PostgreSQL", { timeout: 60_000 }, (
   const startWorker = () =>
     spawnEntry("src/jobs/fixtures/probe-worker.ts", [], {
       DATABASE_URL: url,
+      JWT_SECRET: TEST_JWT_SECRET,
       WORKER_POLL_INTERVAL_MS: "500",
       JOB_MAINTENANCE_INTERVAL_SECONDS: "1",
       SHUTDOWN_TIMEOUT_MS: "5000",
@@ -138,7 +139,10 @@ describe.runIf(baseUrl)("worker processes on PostgreSQL", { timeout: 60_000 }, (
         [id, { message: "mail server on fire" }],
       );
     const cli = (args: string[]) =>
-      spawnEntry("src/cli.ts", ["jobs", ...args], { DATABASE_URL: url });
+      spawnEntry("src/cli.ts", ["jobs", ...args], {
+        DATABASE_URL: url,
+        JWT_SECRET: TEST_JWT_SECRET,
+      });
 
     const failed = cli(["failed"]);
     expect(await failed.exited).toBe(0);
@@ -154,6 +158,7 @@ describe.runIf(baseUrl)("worker processes on PostgreSQL", { timeout: 60_000 }, (
   it("hands a job still running at SHUTDOWN_TIMEOUT_MS back to the queue", async () => {
     const worker = spawnEntry("src/jobs/fixtures/probe-worker.ts", [], {
       DATABASE_URL: url,
+      JWT_SECRET: TEST_JWT_SECRET,
       WORKER_POLL_INTERVAL_MS: "500",
       SHUTDOWN_TIMEOUT_MS: "200",
     });

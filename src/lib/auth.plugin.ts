@@ -2,6 +2,13 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { Actor } from "./actor.ts";
 import { ForbiddenError, UnauthorizedError } from "./errors.ts";
 
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** The route checks the Bearer token itself (it is not an access token), e.g. /metrics. */
+    ownBearerToken?: boolean;
+  }
+}
+
 export type AuthPluginOptions = {
   /** Verifies an access token and its session; throws a 401 AppError when either is not valid. */
   authenticate(accessToken: string): Promise<Actor>;
@@ -16,6 +23,13 @@ const invalidToken = () =>
   });
 
 /**
+ * A route that checks its own token (`ownBearerToken`, e.g. /metrics) still gets the request.
+ * Asked only on a failure, so a verified request never builds `routeOptions`.
+ */
+const ownTokenOr = (request: FastifyRequest, error: Error) =>
+  request.routeOptions.config.ownBearerToken ? undefined : error;
+
+/**
  * Sets `request.actor` on every request: null without an Authorization header, the verified
  * caller with one. A header that does not verify is a 401 even on public routes, so a client
  * never silently proceeds as anonymous with a token it believes is good.
@@ -28,11 +42,14 @@ const plugin: FastifyPluginAsync<AuthPluginOptions> = async (app, { authenticate
     const header = request.headers.authorization;
     if (header === undefined) return done();
     const match = BEARER.exec(header);
-    if (!match?.[1]) return done(invalidToken());
-    authenticate(match[1]).then((actor) => {
-      request.actor = actor;
-      done();
-    }, done);
+    if (!match?.[1]) return done(ownTokenOr(request, invalidToken()));
+    authenticate(match[1]).then(
+      (actor) => {
+        request.actor = actor;
+        done();
+      },
+      (error) => done(ownTokenOr(request, error)),
+    );
   });
 };
 

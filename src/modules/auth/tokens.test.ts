@@ -129,7 +129,7 @@ describe("access tokens", () => {
 
   it("answers 401, not 500, to a correctly signed token whose ids are not UUIDs", async () => {
     const { user } = await createUser(ctx);
-    const tokens = createAccessTokens(ctx.deps.config.jwt, clock);
+    const tokens = createAccessTokens(ctx.deps.jwt, clock);
     for (const claims of [
       { userId: user.id, sessionId: "not-a-uuid", role: "user" as const },
       { userId: user.id, sessionId: "' or 1=1 --", role: "admin" as const },

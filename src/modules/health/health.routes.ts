@@ -1,11 +1,13 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { UnauthorizedError } from "../../lib/errors.ts";
 import type { Metrics } from "../../lib/metrics.ts";
 import { LivenessSchema, ReadinessSchema } from "./health.schema.ts";
 import type { HealthService } from "./health.service.ts";
 
-type Options = { health: HealthService; metrics: Metrics };
+type Options = { health: HealthService };
 
-export const healthRoutes: FastifyPluginAsyncZod<Options> = async (app, { health, metrics }) => {
+export const healthRoutes: FastifyPluginAsyncZod<Options> = async (app, { health }) => {
   app.get(
     "/health/live",
     {
@@ -34,9 +36,35 @@ export const healthRoutes: FastifyPluginAsyncZod<Options> = async (app, { health
       return reply.code(readiness.status === "ready" ? 200 : 503).send(readiness);
     },
   );
+};
 
-  app.get("/metrics", { schema: { hide: true } }, async (_request, reply) => {
-    reply.type(metrics.registry.contentType);
-    return metrics.registry.metrics();
-  });
+const digest = (value: string) => createHash("sha256").update(value).digest();
+
+/** A constant-time check of `Authorization: Bearer <token>` (hashed, so lengths never differ). */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  return timingSafeEqual(digest(header ?? ""), digest(`Bearer ${token}`));
+}
+
+type MetricsOptions = { metrics: Metrics; token: string | undefined };
+
+/** `/metrics`, on the API's port or on its own listener (METRICS_PORT); METRICS_TOKEN guards it. */
+export const metricsRoutes: FastifyPluginAsyncZod<MetricsOptions> = async (
+  app,
+  { metrics, token },
+) => {
+  if (token !== undefined) {
+    app.addHook("onRequest", async (request) => {
+      if (!bearerMatches(request.headers.authorization, token)) {
+        throw new UnauthorizedError("invalid_token", { detail: "/metrics needs METRICS_TOKEN." });
+      }
+    });
+  }
+  app.get(
+    "/metrics",
+    { schema: { hide: true }, config: { ownBearerToken: true } },
+    async (_request, reply) => {
+      reply.type(metrics.registry.contentType);
+      return metrics.registry.metrics();
+    },
+  );
 };
