@@ -176,6 +176,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
       { name: "favorites", kind: "list", rows: (id) => favorites.exportRows(id) },
       { name: "ratings", kind: "list", rows: (id) => ratings.exportRows(id) },
       { name: "sessions", kind: "list", rows: (id) => sessions.exportRows(id) },
+      // gen:export-sections (`npm run gen` adds the sections of owned modules above this line)
     ],
   });
   // Ratings go first so the averages of the recipes they rated are recomputed; recipes before
@@ -192,6 +193,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     steps: [
       { name: "ratings", run: (id) => ratings.removeAllByUser(id) },
       { name: "favorites", run: (id) => favorites.removeAllByUser(id) },
+      // gen:deletion-steps (owned modules' steps go here, before recipes cascade into their rows)
       { name: "recipes", run: (id) => recipesAccount.removeAllByAuthor(id) },
       { name: "exports", run: (id) => exports.removeAllForUser(id) },
       { name: "sessions", run: (id) => sessions.removeAllForUser(id) },

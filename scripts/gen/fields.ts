@@ -79,7 +79,7 @@ function parseRange(spec: string, arg: string | undefined, integer: boolean) {
 function parseEnum(spec: string, arg: string | undefined): string[] {
   const values = arg?.split(",") ?? [];
   if (values.length === 0 || values.some((value) => !ENUM_VALUE.test(value))) {
-    fail(spec, "list the values, lowercase, e.g. status:enum:open,closed");
+    fail(spec, "list the values, lowercase, e.g. 'status:enum:open,closed'");
   }
   if (new Set(values).size !== values.length) fail(spec, "the enum repeats a value");
   return values;
@@ -102,7 +102,7 @@ function parseType(spec: string, name: string, optional: boolean, rest: string[]
     case "enum":
       return { ...field, values: parseEnum(spec, arg) };
     case "ref":
-      if (!arg) fail(spec, "name the module, e.g. projectId:ref:projects");
+      if (!arg) fail(spec, "name the module, e.g. 'projectId:ref:projects'");
       if (!REF_MODULE.test(arg)) fail(spec, `"${arg}" is not a module name`);
       return { ...field, refModule: arg };
     default:
@@ -129,13 +129,13 @@ export function parseField(spec: string): Field {
   if (RESERVED_FIELDS.has(name) || RESERVED_QUERY.has(name) || isJsReserved(name)) {
     fail(spec, `"${name}" is reserved`);
   }
-  if (rest.length === 0) fail(spec, "give a type, e.g. title:string:200");
+  if (rest.length === 0) fail(spec, "give a type, e.g. 'title:string:200'");
   return parseType(spec, name, optional, rest);
 }
 
 /** Parses every spec and checks them together: unique names and query parameters. */
 export function parseFields(specs: string[]): Field[] {
-  if (specs.length === 0) throw new SpecError("give at least one field, e.g. title:string:200");
+  if (specs.length === 0) throw new SpecError("give at least one field, e.g. 'title:string:200'");
   const fields = specs.map(parseField);
   const seen = new Set<string>();
   for (const field of fields) {

@@ -1,5 +1,5 @@
-// `npm run gen -- module <name> [fields…] [--owned] [--private] [--dry-run]`: writes a module that
-// follows the recipes module's rules, wires it in, migrates it and refreshes openapi.json.
+// `npm run gen -- module <name> [fields…] [--public-read | --shared] [--dry-run]`: writes a module
+// that follows the recipes module's rules, wires it in, migrates it and refreshes openapi.json.
 import { parseArgs } from "node:util";
 import {
   formatSource,
@@ -10,28 +10,35 @@ import {
   writeFiles,
 } from "./apply.ts";
 import { FIELD_TYPES } from "./fields.ts";
-import { type Plan, planModule, Refusal } from "./plan.ts";
+import { type Access, accessFrom, type Plan, planModule, Refusal } from "./plan.ts";
 
-const USAGE = `usage: npm run gen -- module <name> [fields…] [--owned] [--private] [--dry-run]
+const USAGE = `usage: npm run gen -- module <name> [fields…] [--public-read | --shared] [--dry-run]
 
-  name       plural, kebab-case: todos, shopping-items
-  fields     name:type[:arg], a trailing ? makes it optional (nullable):
-               title:string:200   notes:text   priority:int:1..5   price:number
-               done:boolean   dueAt:timestamp?   birthday:date
-               status:enum:open,closed   projectId:ref:projects
-             types: ${FIELD_TYPES.join(", ")}
-  --owned    rows belong to their creator: only they and admins may change them
-  --private  only the owner (and admins) may read them; needs --owned
-  --dry-run  print the plan and the files, write nothing
+  name           plural, kebab-case: todos, shopping-items
+  fields         'name:type[:arg]', a trailing ? makes it optional (nullable); quote each one,
+                 as ? and .. mean something to the shell:
+                   'title:string:200'   'notes:text'   'priority:int:1..5'   'price:number'
+                   'done:boolean'   'dueAt:timestamp?'   'birthday:date'
+                   'status:enum:open,closed'   'projectId:ref:projects'
+                 types: ${FIELD_TYPES.join(", ")}
+  (no flag)      rows belong to their creator: only they and admins read or change them
+  --public-read  rows belong to their creator: anyone reads them, only they and admins change them
+  --shared       rows have no owner: anyone reads them, ANY signed-in user changes or deletes them
+  --dry-run      print the plan and the files, write nothing
+
+  --owned --private (the old spelling of the default) still works; --owned alone is refused.
 `;
+
+const ACCESS: Record<Access, string> = {
+  private: "owned and private: only the owner and admins read or change a row",
+  "public-read": "owned, public read: anyone reads; only the owner and admins change a row",
+  shared: "shared, no owner: anyone reads; any signed-in user changes or deletes any row",
+};
 
 function describe(plan: Plan): string {
   const { names, fields, options } = plan;
-  const access = options.private
-    ? "owned and private: only the owner and admins read or change a row"
-    : options.owned
-      ? "owned: anyone reads; the owner and admins change a row"
-      : "shared: anyone reads; any signed-in user changes a row";
+  const access = ACCESS[options.access];
+  const account = options.access === "shared" ? "" : "; the owner's data export and deletion";
   const lines = [
     `module ${names.module} (table ${names.table}; ${access})`,
     ...fields.map(
@@ -42,7 +49,7 @@ function describe(plan: Plan): string {
     "writes:",
     ...plan.files.map((file) => `  ${file.path}`),
     "edits:",
-    "  src/deps.ts, src/app.ts (wiring), src/db/schema.ts (table export)",
+    `  src/deps.ts (wiring${account}), src/app.ts (routes), src/db/schema.ts (table export)`,
     "then runs: drizzle-kit generate, biome check --write, npm run openapi",
   ];
   return lines.join("\n");
@@ -53,6 +60,9 @@ function parse(argv: string[]) {
     args: argv,
     allowPositionals: true,
     options: {
+      "public-read": { type: "boolean", default: false },
+      shared: { type: "boolean", default: false },
+      // The first release's flags: see accessFrom.
       owned: { type: "boolean", default: false },
       private: { type: "boolean", default: false },
       "dry-run": { type: "boolean", default: false },
@@ -89,10 +99,7 @@ async function main(argv: string[]): Promise<number> {
   const root = process.cwd();
   let plan: Plan;
   try {
-    plan = planModule(root, args.name, args.fields, {
-      owned: args.values.owned,
-      private: args.values.private,
-    });
+    plan = planModule(root, args.name, args.fields, { access: accessFrom(args.values) });
   } catch (error) {
     if (!(error instanceof Refusal)) throw error;
     console.error(`gen: ${error.message}\nnothing was written.`);

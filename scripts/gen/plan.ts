@@ -8,7 +8,20 @@ import { moduleNameProblem, type Names, namesOf } from "./names.ts";
 import { type RenderContext, render } from "./render.ts";
 import { filterTestField, invalidCase, patchBody, sampleField } from "./samples.ts";
 
-export type Options = { owned: boolean; private: boolean };
+/**
+ * Who may do what with a row. `private` (the default): only its owner and admins read or change
+ * it. `public-read`: anyone reads, only the owner and admins change it. `shared`: no owner,
+ * anyone reads and any signed-in user changes or deletes any row.
+ */
+export type Access = "private" | "public-read" | "shared";
+export type Options = { access: Access };
+/** The command's access flags, old ones included, as given. */
+export type AccessFlags = {
+  "public-read"?: boolean;
+  shared?: boolean;
+  owned?: boolean;
+  private?: boolean;
+};
 export type PlannedFile = { path: string; content: string };
 export type Insertion = { path: string; marker: string; lines: string[] };
 export type Plan = {
@@ -31,7 +44,39 @@ export const MARKERS = {
   services: { path: "src/deps.ts", marker: "// gen:services" },
   deps: { path: "src/deps.ts", marker: "// gen:deps" },
   routes: { path: "src/app.ts", marker: "// gen:routes" },
+  // Only modules with an owner use these: their rows are part of the owner's account.
+  exportSections: { path: "src/deps.ts", marker: "// gen:export-sections", ownedOnly: true },
+  deletionSteps: { path: "src/deps.ts", marker: "// gen:deletion-steps", ownedOnly: true },
 } as const;
+
+/**
+ * The access a command asks for. Rows are owned and private unless it says otherwise; the flags
+ * of the first release keep their meaning where it is unambiguous and are refused where not.
+ */
+export function accessFrom(flags: AccessFlags): Access {
+  const publicRead = flags["public-read"] === true;
+  const shared = flags.shared === true;
+  if (publicRead && shared) {
+    throw new Refusal(
+      "choose one of --public-read (rows have an owner) and --shared (they do not)",
+    );
+  }
+  if (shared && (flags.owned || flags.private)) {
+    throw new Refusal("--shared rows have no owner: drop --owned and --private");
+  }
+  if (publicRead && flags.private) {
+    throw new Refusal("--public-read makes rows readable by everyone: drop --private");
+  }
+  if (flags.owned && !flags.private && !publicRead) {
+    throw new Refusal(
+      "--owned alone used to make rows readable by everyone; rows are now owned and private " +
+        "by default. Drop --owned for rows only their owner sees, or use --public-read for rows " +
+        "everyone reads and only their owner changes",
+    );
+  }
+  if (publicRead) return "public-read";
+  return shared ? "shared" : "private";
+}
 
 function read(root: string, path: string): string {
   return readFileSync(join(root, path), "utf8");
@@ -62,7 +107,7 @@ function findRefTarget(root: string, field: Field): RefTarget {
     throw new Refusal(
       `${field.name}: the generated tests need a ${names.label} to point at, but neither ` +
         `${candidates.map((c) => c.file).join(" nor ")} exports ${fn}(ctx, user); ` +
-        `add one, or make the field optional (${field.name}?)`,
+        `add one, or make the field optional ('${field.name}:ref:${field.refModule}?')`,
     );
   }
   return {
@@ -79,7 +124,7 @@ function factoryCall(names: Names, fn: string) {
   return (user: string) => `(await ${fn}(ctx, ${user})).id`;
 }
 
-function checkName(root: string, names: Names): void {
+function checkName(root: string, names: Names, owned: boolean): void {
   const problem = moduleNameProblem(names.module);
   if (problem) throw new Refusal(problem);
   const dir = `src/modules/${names.module}`;
@@ -87,7 +132,8 @@ function checkName(root: string, names: Names): void {
   if (existsSync(join(root, `test/factories/${names.module}.ts`))) {
     throw new Refusal(`test/factories/${names.module}.ts already exists`);
   }
-  for (const { path, marker } of Object.values(MARKERS)) {
+  const markers = Object.values(MARKERS).filter((m) => owned || !("ownedOnly" in m));
+  for (const { path, marker } of markers) {
     const text = read(root, path);
     if (!text.includes(marker)) {
       throw new Refusal(`${path} has no "${marker}" line: add it where modules are wired`);
@@ -115,7 +161,19 @@ function parse(specs: string[]): Field[] {
   }
 }
 
-function context(names: Names, fields: Field[], options: Options): RenderContext {
+/** Why `module` cannot be generated in `root` (taken, reserved, invalid), or undefined. */
+export function moduleNameRefusal(root: string, module: string): string | undefined {
+  try {
+    checkName(root, namesOf(module), true);
+    return undefined;
+  } catch (error) {
+    if (error instanceof Refusal) return error.message;
+    throw error;
+  }
+}
+
+function context(names: Names, fields: Field[], access: Access): RenderContext {
+  const options = { owned: access !== "shared", private: access === "private" };
   const refs = fields.filter((field) => field.type === "ref");
   const enums = fields.filter((field) => field.type === "enum");
   const filterTest = filterTestField(fields);
@@ -190,15 +248,12 @@ const OUTPUTS: [template: string, path: (names: Names) => string][] = [
 ];
 
 export function planModule(root: string, module: string, specs: string[], options: Options): Plan {
-  if (options.private && !options.owned) {
-    throw new Refusal("--private needs --owned: a row is private to its owner");
-  }
   const names = namesOf(module);
-  checkName(root, names);
+  checkName(root, names, options.access !== "shared");
   const fields = parse(specs).map((field) =>
     field.type === "ref" ? { ...field, ref: findRefTarget(root, field) } : field,
   );
-  const ctx = context(names, fields, options);
+  const ctx = context(names, fields, options.access);
   const files = OUTPUTS.map(([template, path]) => ({
     path: path(names),
     content: render(readFileSync(join(TEMPLATES, template), "utf8"), ctx),
@@ -228,7 +283,17 @@ function wiringOf(text: string, names: Names) {
       { ...MARKERS.services, lines: get("services") },
       { ...MARKERS.deps, lines: get("deps") },
       { ...MARKERS.routes, lines: get("routes") },
-    ],
+      {
+        path: MARKERS.exportSections.path,
+        marker: MARKERS.exportSections.marker,
+        lines: get("export-sections"),
+      },
+      {
+        path: MARKERS.deletionSteps.path,
+        marker: MARKERS.deletionSteps.marker,
+        lines: get("deletion-steps"),
+      },
+    ].filter((insertion) => insertion.lines.length > 0),
     schemaExport: `export * from "../modules/${names.module}/${names.module}.table.ts";`,
   };
 }

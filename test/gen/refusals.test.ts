@@ -1,20 +1,33 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Options, planModule, Refusal } from "../../scripts/gen/plan.ts";
-import { copyProject, gen, snapshot } from "./support.ts";
+import { namesOf } from "../../scripts/gen/names.ts";
+import {
+  type AccessFlags,
+  accessFrom,
+  type Options,
+  planModule,
+  Refusal,
+} from "../../scripts/gen/plan.ts";
+import { copyProject, freeModuleName, gen, snapshot } from "./support.ts";
 
-// Planning only reads the project, so these run against the project itself.
+// Planning only reads the project, so these run against the project itself, with names it does
+// not use yet (the user may have generated a `widgets` module of their own).
+const widgets = freeModuleName("widgets");
+const projects = freeModuleName("projects");
 const plan = (name: string, fields: string[], options: Partial<Options> = {}) =>
-  planModule(process.cwd(), name, fields, { owned: false, private: false, ...options });
+  planModule(process.cwd(), name, fields, { access: "private", ...options });
 
-function refusal(name: string, fields: string[], options: Partial<Options> = {}): string {
+function refused(attempt: () => unknown): string {
   try {
-    plan(name, fields, options);
+    attempt();
   } catch (error) {
     if (error instanceof Refusal) return error.message;
     throw error;
   }
   throw new Error("expected a refusal");
 }
+
+const refusal = (name: string, fields: string[], options: Partial<Options> = {}) =>
+  refused(() => plan(name, fields, options));
 
 describe("gen module: names it refuses", () => {
   it.each([
@@ -51,34 +64,77 @@ describe("gen module: field specs it refuses", () => {
     ["a field that clashes with a range filter", ["dueAt:date", "dueAtFrom:string"], /twice/],
     ["a ref without a module", ["projectId:ref"], /name the module/],
     ["a ref to a path", ["projectId:ref:../users"], /not a module name/],
-    ["a ref to a module that does not exist", ["projectId:ref:projects"], /no module "projects"/],
+    ["a ref to a module that does not exist", [`projectId:ref:${projects}`], /no module "/],
     ["a required ref to a module without a test factory", ["ratingId:ref:ratings"], /createRating/],
   ])("refuses %s", (_case, fields, message) => {
-    expect(refusal("widgets", fields)).toMatch(message);
+    expect(refusal(widgets, fields)).toMatch(message);
+  });
+});
+
+describe("gen module: who may do what", () => {
+  it.each<[string, AccessFlags, string]>([
+    ["no flag: owned and private", {}, "private"],
+    ["--public-read", { "public-read": true }, "public-read"],
+    ["--shared", { shared: true }, "shared"],
+    [
+      "--owned --private, the old spelling of the default",
+      { owned: true, private: true },
+      "private",
+    ],
+    ["--private alone", { private: true }, "private"],
+    ["--owned --public-read", { owned: true, "public-read": true }, "public-read"],
+  ])("%s", (_case, flags, access) => {
+    expect(accessFrom(flags)).toBe(access);
   });
 
-  it("refuses --private without --owned", () => {
-    expect(refusal("widgets", ["title:string"], { private: true })).toMatch(/needs --owned/);
+  it.each<[string, AccessFlags, RegExp]>([
+    [
+      "--owned alone (it used to mean public reads)",
+      { owned: true },
+      /now owned and private.*--public-read/,
+    ],
+    ["--shared with --public-read", { shared: true, "public-read": true }, /choose one/],
+    ["--shared with --owned", { shared: true, owned: true }, /no owner/],
+    ["--public-read with --private", { "public-read": true, private: true }, /drop --private/],
+  ])("refuses %s", (_case, flags, message) => {
+    expect(refused(() => accessFrom(flags))).toMatch(message);
+  });
+
+  it("registers an owned module's export section and deletion step, a shared one's neither", () => {
+    const lines = (access: Options["access"]) =>
+      plan(widgets, ["title:string"], { access }).insertions.flatMap((insertion) =>
+        insertion.lines.map((line) => `${insertion.marker} ${line}`),
+      );
+    const name = plan(widgets, ["title:string"]).names.names;
+    for (const access of ["private", "public-read"] as const) {
+      expect(lines(access)).toEqual(
+        expect.arrayContaining([
+          `// gen:export-sections { name: "${name}", kind: "list", rows: (id) => ${name}.exportRows(id) },`,
+          `// gen:deletion-steps { name: "${name}", run: (id) => ${name}.removeAllByOwner(id) },`,
+        ]),
+      );
+    }
+    expect(lines("shared").join("\n")).not.toMatch(/export-sections|deletion-steps/);
   });
 });
 
 describe("gen module: plans what it accepts", () => {
   it("plans every file for a valid command without writing any", () => {
-    const planned = plan("widgets", ["title:string:80", "size:int:1..9?"], { owned: true });
+    const planned = plan(widgets, ["title:string:80", "size:int:1..9?"]);
     expect(planned.files.map((file) => file.path)).toEqual([
-      "src/modules/widgets/widgets.table.ts",
-      "src/modules/widgets/widgets.schema.ts",
-      "src/modules/widgets/widgets.repository.ts",
-      "src/modules/widgets/widgets.service.ts",
-      "src/modules/widgets/widgets.routes.ts",
-      "src/modules/widgets/widgets.test.ts",
-      "test/factories/widgets.ts",
+      `src/modules/${widgets}/${widgets}.table.ts`,
+      `src/modules/${widgets}/${widgets}.schema.ts`,
+      `src/modules/${widgets}/${widgets}.repository.ts`,
+      `src/modules/${widgets}/${widgets}.service.ts`,
+      `src/modules/${widgets}/${widgets}.routes.ts`,
+      `src/modules/${widgets}/${widgets}.test.ts`,
+      `test/factories/${widgets}.ts`,
     ]);
     expect(planned.fields[1]).toMatchObject({ name: "size", optional: true, min: 1, max: 9 });
   });
 
   it("accepts an optional ref to a module without a test factory (its tests send null)", () => {
-    const planned = plan("widgets", ["title:string", "ratingId:ref:ratings?"]);
+    const planned = plan(widgets, ["title:string", "ratingId:ref:ratings?"]);
     expect(planned.fields[1]?.ref).toMatchObject({ table: "ratings", factory: undefined });
   });
 });
@@ -110,11 +166,13 @@ describe("npm run gen (the command)", () => {
   it(
     "prints the plan and the files with --dry-run, and writes nothing",
     async () => {
-      const args = ["module", "widgets", "title:string:80", "--owned", "--dry-run"];
+      const args = ["module", widgets, "title:string:80", "--dry-run"];
       const result = await gen(project.dir, args);
       expect(result.code).toBe(0);
-      expect(result.output).toContain("// ── src/modules/widgets/widgets.service.ts");
-      expect(result.output).toContain('export const widgets = pgTable(\n  "widgets",');
+      expect(result.output).toContain("owned and private: only the owner and admins read");
+      expect(result.output).toContain(`// ── src/modules/${widgets}/${widgets}.service.ts`);
+      const { names, table } = namesOf(widgets);
+      expect(result.output).toContain(`export const ${names} = pgTable(\n  "${table}",`);
       expect(snapshot(project.dir)).toEqual(before);
     },
     CLI_TIMEOUT,
@@ -123,9 +181,21 @@ describe("npm run gen (the command)", () => {
   it(
     "exits 2 with the usage for an unknown option",
     async () => {
-      const result = await gen(project.dir, ["module", "widgets", "title:string", "--public"]);
+      const result = await gen(project.dir, ["module", widgets, "title:string", "--public"]);
       expect(result.code).toBe(2);
       expect(result.output).toContain("usage: npm run gen -- module <name>");
+    },
+    CLI_TIMEOUT,
+  );
+
+  it(
+    "exits 1 and says what replaced it for --owned alone, writing nothing",
+    async () => {
+      const result = await gen(project.dir, ["module", widgets, "title:string", "--owned"]);
+      expect(result.code).toBe(1);
+      expect(result.output).toContain("--owned alone used to make rows readable by everyone");
+      expect(result.output).toContain("nothing was written");
+      expect(snapshot(project.dir)).toEqual(before);
     },
     CLI_TIMEOUT,
   );

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { type Access, moduleNameRefusal } from "../../scripts/gen/plan.ts";
 
 const ROOT = process.cwd();
 // Build output, local data and reports are not the project; node_modules is shared by a link.
@@ -18,13 +19,33 @@ export function copyProject(source = ROOT): { dir: string; remove(): void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * A module name `gen` accepts in `root`: `preferred`, or a longer one when the project already
+ * uses it. Users generate modules (a `widgets` of their own is likely), and these tests must
+ * pass beside whatever they generated.
+ */
+export function freeModuleName(preferred: string, root = ROOT): string {
+  const candidates = ["", "gen-test-", "gen-test-other-"].map((prefix) => prefix + preferred);
+  const free = candidates.find((name) => moduleNameRefusal(root, name) === undefined);
+  if (free) return free;
+  throw new Error(`no free module name for ${preferred}: ${moduleNameRefusal(root, preferred)}`);
+}
+
+/** What access.fixture.ts needs to know of a module generated in a copy. */
+export type GeneratedModule = { module: string; names: string; Name: string; access: Access };
+
 export type Run = { code: number; output: string };
 
 /**
  * Runs a command in `cwd` without the variables of the vitest run around it, so a nested
  * vitest starts as if from a shell.
  */
-export function run(cwd: string, command: string, args: string[]): Promise<Run> {
+export function run(
+  cwd: string,
+  command: string,
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): Promise<Run> {
   const env = Object.fromEntries(
     Object.entries(process.env).filter(
       ([key]) => !key.startsWith("VITEST") && key !== "STRATUM_TEST_RUN" && key !== "NODE_ENV",
@@ -33,7 +54,7 @@ export function run(cwd: string, command: string, args: string[]): Promise<Run> 
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd,
-      env: { ...env, NO_COLOR: "1", FORCE_COLOR: "0" },
+      env: { ...env, NO_COLOR: "1", FORCE_COLOR: "0", ...extraEnv },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";

@@ -125,6 +125,17 @@ export function create__Names__Repository(db: Db) {
     async remove(id: string, tx: Executor = db): Promise<void> {
       await tx.delete(__names__).where(eq(__names__.id, id));
     },
+    // gen:if owned
+
+    /** Every row of one owner (account deletion); returns how many went. */
+    async removeAllByOwner(ownerId: string, tx: Executor = db): Promise<number> {
+      const rows = await tx
+        .delete(__names__)
+        .where(eq(__names__.ownerId, ownerId))
+        .returning({ id: __names__.id });
+      return rows.length;
+    },
+    // gen:end
 
     /** Newest first, `limit + 1` rows after the keyset `after`, so the caller sees a next page. */
     async list(

@@ -11,7 +11,12 @@ import {
   TimestampKeySchema,
   toPage,
 } from "../../lib/pagination.ts";
+// gen:if owned
+import type { __Name__Key, __Names__Repository } from "./__module__.repository.ts";
+// gen:end
+// gen:if !owned
 import type { __Names__Repository } from "./__module__.repository.ts";
+// gen:end
 import type {
   __Name__,
   Create__Name__Input,
@@ -97,6 +102,7 @@ export function create__Names__Service({ db, __names__Repository: repo, clock }:
   }
   // gen:end
   // gen:if !owned
+  // No owner (generated with --shared): any signed-in user may change or delete any row.
   async function locked(id: string, ifMatch: number | undefined, tx: Executor) {
     const row = found(await repo.lockById(id, tx));
     if (ifMatch !== undefined && ifMatch !== row.version) throw versionMismatch(row.version);
@@ -193,6 +199,25 @@ export function create__Names__Service({ db, __names__Repository: repo, clock }:
       const rows = await repo.list(limit, after);
       // gen:end
       return toPage(rows, limit, (row) => [row.sortKey, row.id], to__Name__);
+    },
+    // gen:end
+    // gen:if owned
+
+    /** The owner's rows for their data export, newest first, a page at a time. */
+    async *exportRows(ownerId: string, pageSize = 100): AsyncGenerator<__Name__> {
+      let after: __Name__Key | undefined;
+      for (;;) {
+        const rows = await repo.list({ ownerId }, pageSize, after);
+        for (const row of rows.slice(0, pageSize)) yield to__Name__(row);
+        const last = rows[pageSize - 1];
+        if (rows.length <= pageSize || !last) return;
+        after = [last.sortKey, last.id];
+      }
+    },
+
+    /** Account deletion's step: idempotent, a second run finds nothing left. */
+    async removeAllByOwner(ownerId: string): Promise<number> {
+      return repo.removeAllByOwner(ownerId);
     },
     // gen:end
   };

@@ -1,10 +1,18 @@
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
+// gen:if owned
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+// gen:end
+// gen:if !owned
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+// gen:end
 import { expectProblem } from "../../../test/factories/auth.ts";
 import { __factoryImports__ } from "../../../test/factories/__module__.ts";
 import { bearer, createUser } from "../../../test/factories/users.ts";
 import { createTestApp, type TestContext } from "../../../test/helpers/app.ts";
+// gen:if owned
+import { drainQueue } from "../../../test/helpers/queue.ts";
+// gen:end
 import type { Role } from "../../lib/actor.ts";
 import { __names__ } from "./__module__.table.ts";
 
@@ -243,3 +251,45 @@ describe("GET /api/__module__", () => {
   });
   // gen:end
 });
+// gen:if owned
+
+describe("the owner's account", () => {
+  it("puts the owner's __labels__, and only theirs, in their data export", async () => {
+    const mine = await create__Name__(ctx, alice);
+    await create__Name__(ctx, bob);
+    const started = await inject(alice, "POST", "/api/me/exports");
+    expect(started.statusCode).toBe(202);
+    await drainQueue(ctx.deps);
+    const status = (await inject(alice, "GET", `/api/me/exports/${started.json().id}`)).json();
+    const document = (await inject(alice, "GET", status.downloadUrl)).json();
+    expect(document.__names__).toEqual([mine]);
+  });
+
+  it("exports every row of the owner, page after page", async () => {
+    const ids = new Set<string>();
+    for (let i = 0; i < 3; i++) ids.add((await create__Name__(ctx, alice)).id);
+    const exported: string[] = [];
+    for await (const row of ctx.deps.__names__.exportRows(alice.id, 2)) exported.push(row.id);
+    expect(exported).toHaveLength(3);
+    expect(new Set(exported)).toEqual(ids);
+  });
+
+  it("deletes the owner's __labels__ in a step of the account deletion job", async () => {
+    const { user, accessToken, password } = await createUser(ctx);
+    const leaver = { id: user.id, name: user.name, role: user.role, headers: bearer(accessToken) };
+    await create__Name__(ctx, leaver);
+    const kept = await create__Name__(ctx, alice);
+    const step = vi.spyOn(ctx.deps.__names__, "removeAllByOwner");
+    try {
+      const response = await inject(leaver, "DELETE", "/api/me", { password });
+      expect(response.statusCode).toBe(202);
+      await drainQueue(ctx.deps);
+      expect(step).toHaveBeenCalledWith(leaver.id);
+    } finally {
+      step.mockRestore();
+    }
+    const rows = await ctx.deps.db.select().from(__names__);
+    expect(rows.map((row) => row.id)).toEqual([kept.id]);
+  });
+});
+// gen:end

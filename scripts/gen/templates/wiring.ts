@@ -1,5 +1,6 @@
 // The lines `gen` adds to the shared files. Each section goes above its marker line (indented
-// like it); imports go after the file's last import and the formatter sorts them in.
+// like it); imports go after the file's last import and the formatter sorts them in. Modules with
+// an owner also add their part of the owner's data export and account deletion.
 
 // gen:section deps-imports
 import { create__Names__Repository } from "./modules/__module__/__module__.repository.ts";
@@ -16,3 +17,13 @@ import { __names__Routes } from "./modules/__module__/__module__.routes.ts";
 
 // gen:section routes (src/app.ts, above `// gen:routes`)
 await app.register(__names__Routes, { __names__: deps.__names__ });
+
+// gen:section export-sections (src/deps.ts, in the data export's sections, above `// gen:export-sections`)
+// gen:if owned
+{ name: "__names__", kind: "list", rows: (id) => __names__.exportRows(id) },
+// gen:end
+
+// gen:section deletion-steps (src/deps.ts, in account deletion's steps, above `// gen:deletion-steps`)
+// gen:if owned
+{ name: "__names__", run: (id) => __names__.removeAllByOwner(id) },
+// gen:end
