@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID, webcrypto } from "node:crypto";
+import { createHash, createHmac, hkdfSync, randomBytes, randomUUID, webcrypto } from "node:crypto";
 import { verify } from "@node-rs/argon2";
 import { jwtVerify, SignJWT } from "jose";
 import type postgres from "postgres";
@@ -32,6 +32,19 @@ export function createAuth(env: NodeJS.ProcessEnv, queries: Queries, sql: postgr
     requiredClaims: ["sub", "sid", "role", "iat", "exp", "jti"],
   };
   let dummyHash: string | undefined;
+  // Device tokens as Stratum issues them at login: an HMAC over the account and its password.
+  const deviceKey = Buffer.from(
+    hkdfSync("sha256", env.JWT_SECRET ?? "", "", "stratum device token v1", 32),
+  );
+  function deviceToken(user: UserRow, now: Date): string {
+    const issuedAt = String(Math.floor(now.getTime() / 1000));
+    const nonce = randomBytes(16).toString("base64url");
+    const password = createHash("sha256").update(user.password_hash).digest("base64url");
+    const tag = createHmac("sha256", deviceKey)
+      .update(`dt1.${user.id}.${issuedAt}.${nonce}.${password}`)
+      .digest("base64url");
+    return `dt1.${issuedAt}.${nonce}.${tag}`;
+  }
 
   /** Null without a header; the verified caller with one; Unauthorized for anything else. */
   async function authenticate(header: string | undefined): Promise<Actor | null> {
@@ -76,6 +89,7 @@ export function createAuth(env: NodeJS.ProcessEnv, queries: Queries, sql: postgr
       tokenType: "Bearer",
       expiresIn: ACCESS_TTL_S,
       user: toUser(user),
+      deviceToken: deviceToken(user, now),
     };
   }
 
