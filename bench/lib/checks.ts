@@ -14,7 +14,14 @@ async function call(url: string, path: string, init: RequestInit = {}): Promise<
 function volatile(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(volatile);
   if (value === null || typeof value !== "object") return value;
-  const VOLATILE = new Set(["id", "createdAt", "updatedAt", "accessToken", "refreshToken", "deviceToken"]);
+  const VOLATILE = new Set([
+    "id",
+    "createdAt",
+    "updatedAt",
+    "accessToken",
+    "refreshToken",
+    "deviceToken",
+  ]);
   return Object.fromEntries(
     Object.entries(value).map(([key, inner]) => [key, VOLATILE.has(key) ? "…" : volatile(inner)]),
   );
