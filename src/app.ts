@@ -11,7 +11,7 @@ import type { Deps } from "./deps.ts";
 import { authPlugin } from "./lib/auth.plugin.ts";
 import { clientErrorHandler } from "./lib/client-error.ts";
 import { handleFrameworkError, registerErrorHandling } from "./lib/error-handler.ts";
-import { registerNoStore } from "./lib/no-store.ts";
+import { markNoStore } from "./lib/no-store.ts";
 import { registerNotFound } from "./lib/not-found.ts";
 import { registerRateLimit } from "./lib/rate-limit.ts";
 import { requestIdFrom } from "./lib/request-id.ts";
@@ -71,6 +71,7 @@ function registerRequestLog(app: FastifyInstance, deps: Deps): void {
   });
   app.addHook("onSend", (request, reply, payload, done) => {
     reply.header("x-request-id", request.id);
+    markNoStore(request, reply);
     // While shutting down, no connection is kept for another request.
     if (deps.lifecycle.shuttingDown) reply.header("connection", "close");
     done(null, payload);
@@ -159,7 +160,6 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   registerNotFound(app);
   registerRequestLog(app, deps);
   registerSecurityHeaders(app);
-  registerNoStore(app);
   await app.register(cors, {
     origin: deps.config.corsOrigins.length ? deps.config.corsOrigins : false,
     ...CORS_OPTIONS,
