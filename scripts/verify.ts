@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { missingPatches } from "../src/lib/dependency-patches.ts";
 
 type Result = { ok: boolean; reason: string };
 type Check = { name: string; run(): Result | Promise<Result> };
@@ -97,9 +98,14 @@ const checks: Check[] = [
     },
   },
   {
-    name: "dependency fixes applied (scripts/patch-dependencies.mjs)",
+    name: "dependency patches apply (patches/, patch-package)",
     run() {
-      const { code, out } = sh("node", ["scripts/patch-dependencies.mjs", "--check"]);
+      // Installed without them (`--ignore-scripts`): say so rather than patch behind one's back.
+      const missing = missingPatches();
+      if (missing.length) return { ok: false, reason: missing.join("\n") };
+      // Each patch matches its package as installed; another version of it is refused, so an
+      // upgrade is a moment to check whether the release has the fix.
+      const { code, out } = sh("npx", ["patch-package", "--error-on-fail", "--error-on-warn"]);
       return { ok: code === 0, reason: code === 0 ? "all applied" : lastLines(out) };
     },
   },

@@ -5,10 +5,12 @@ import { productionWarnings } from "./config.ts";
 import { migrate, warnOfPendingMigrations } from "./db/migrate.ts";
 import { createDeps } from "./deps.ts";
 import { configOrExit, exitOnStartupError } from "./lib/bootstrap.ts";
+import { logMissingPatches } from "./lib/dependency-patches.ts";
 
 const config = configOrExit();
 const deps = await createDeps(config).catch(exitOnStartupError);
 const { logger } = deps;
+logMissingPatches(logger);
 for (const warning of productionWarnings(config)) logger.warn(warning);
 
 try {

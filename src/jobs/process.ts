@@ -2,6 +2,7 @@ import closeWithGrace from "close-with-grace";
 import { migrate } from "../db/migrate.ts";
 import { createDeps, type Deps, type DepsOverrides } from "../deps.ts";
 import { configOrExit, exitOnStartupError } from "../lib/bootstrap.ts";
+import { logMissingPatches } from "../lib/dependency-patches.ts";
 import type { JobsContext } from "./define.ts";
 import { startWorkerHttp, type WorkerHttp } from "./http.ts";
 import type { Jobs } from "./registry.ts";
@@ -18,6 +19,7 @@ export async function runWorkerProcess(
   const worker = { ...config.worker, mode: "inline" as const };
   const deps = await createDeps({ ...config, worker }, options.overrides).catch(exitOnStartupError);
   const { logger } = deps;
+  logMissingPatches(logger);
   let http: WorkerHttp | undefined;
   try {
     if (config.migrateOnStart) await migrate(deps.database);
