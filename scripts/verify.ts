@@ -115,7 +115,7 @@ const checks: Check[] = [
       const dir = mkdtempSync(join(tmpdir(), "stratum-openapi-"));
       try {
         const out = join(dir, "openapi.json");
-        const result = sh("node", ["--import", "tsx", "src/cli.ts", "openapi", "--out", out], {
+        const result = sh(process.execPath, ["src/cli.ts", "openapi", "--out", out], {
           DATA_DIR: join(dir, "data"),
           DATABASE_URL: "",
           LOG_LEVEL: "silent",

@@ -102,8 +102,11 @@ export type Env = z.input<typeof EnvSchema>;
 export type Config = ReturnType<typeof toConfig>;
 
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
     super(`Invalid configuration:\n${problems.join("\n")}`);
+    this.problems = problems;
     this.name = "ConfigError";
   }
 }

@@ -26,13 +26,7 @@ export async function resolve(specifier, context, next) {
 register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
   const child = spawn(
     process.execPath,
-    [
-      "--import",
-      "tsx",
-      "--import",
-      `data:text/javascript,${encodeURIComponent(register)}`,
-      "src/server.ts",
-    ],
+    ["--import", `data:text/javascript,${encodeURIComponent(register)}`, "src/server.ts"],
     { env: { PATH: process.env.PATH ?? "", PORT: "not-a-port" }, stdio: "ignore" },
   );
   const [code] = await once(child, "exit");

@@ -7,7 +7,7 @@ const DRIVER = fileURLToPath(new URL("./driver.ts", import.meta.url));
 /** Runs the load generator in a child process and returns what it measured. */
 export async function runLoad(config: DriverConfig): Promise<DriverResult> {
   // The configuration travels on stdin: thousands of requests overflow an argument's size limit.
-  const child = spawn(process.execPath, ["--import", "tsx", DRIVER], {
+  const child = spawn(process.execPath, [DRIVER], {
     stdio: ["pipe", "pipe", "pipe"],
   });
   child.stdin.end(JSON.stringify(config));

@@ -153,8 +153,8 @@ export function openapiStep(root: string): Step {
     return run(
       root,
       "openapi.json (npm run openapi)",
-      "node",
-      ["--import", "tsx", "src/cli.ts", "openapi"],
+      process.execPath,
+      ["src/cli.ts", "openapi"],
       { DATA_DIR: dataDir, DATABASE_URL: "", LOG_LEVEL: "silent" },
     );
   } finally {

@@ -2,16 +2,18 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export class DataDirLockedError extends Error {
-  constructor(
-    readonly dataDir: string,
-    readonly pid: number,
-  ) {
+  readonly dataDir: string;
+  readonly pid: number;
+
+  constructor(dataDir: string, pid: number) {
     super(
       `DATA_DIR ${dataDir} is in use by process ${pid} (a running \`npm start\` or \`npm run dev\`?). ` +
         "The embedded database allows one process at a time: stop that process and run this again, " +
         "or set DATABASE_URL to a PostgreSQL database, which the server and the CLI can share.",
     );
     this.name = "DataDirLockedError";
+    this.dataDir = dataDir;
+    this.pid = pid;
   }
 }
 

@@ -4,17 +4,17 @@ type AppErrorOptions = { detail?: string; errors?: FieldError[]; headers?: Recor
 
 /** An error a client can act on: rendered as problem+json with a stable `code`. */
 export class AppError extends Error {
+  readonly status: number;
+  readonly code: string;
   readonly detail: string | undefined;
   readonly errors: FieldError[] | undefined;
   readonly headers: Record<string, string>;
 
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    options: AppErrorOptions = {},
-  ) {
+  constructor(status: number, code: string, options: AppErrorOptions = {}) {
     super(options.detail ?? code);
     this.name = new.target.name;
+    this.status = status;
+    this.code = code;
     this.detail = options.detail;
     this.errors = options.errors;
     this.headers = options.headers ?? {};

@@ -3,15 +3,11 @@ import { describe, expect, it } from "vitest";
 
 /** Runs a script with the real logger (stdout batching included) and returns its stdout. */
 function run(script: string): string {
-  const result = spawnSync(
-    process.execPath,
-    ["--import", "tsx", "--input-type=module", "-e", script],
-    {
-      cwd: process.cwd(),
-      encoding: "utf8",
-      timeout: 20_000,
-    },
-  );
+  const result = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+    cwd: process.cwd(),
+    encoding: "utf8",
+    timeout: 20_000,
+  });
   return result.stdout;
 }
 

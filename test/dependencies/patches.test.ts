@@ -209,13 +209,7 @@ describe("server and worker start-up", () => {
 register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
     const child = spawn(
       process.execPath,
-      [
-        "--import",
-        "tsx",
-        "--import",
-        `data:text/javascript,${encodeURIComponent(register)}`,
-        entry,
-      ],
+      ["--import", `data:text/javascript,${encodeURIComponent(register)}`, entry],
       {
         env: {
           PATH: process.env.PATH ?? "",

@@ -15,7 +15,10 @@ export type Actor = "anonymous" | "user" | "admin" | "bad-token";
 
 /** A path segment sent as is, not percent-encoded: `%zz`, `%ED%A0%80`, `..`. */
 export class RawSegment {
-  constructor(readonly text: string) {}
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
   [fc.toStringMethod]() {
     return `raw(${JSON.stringify(this.text)})`;
   }

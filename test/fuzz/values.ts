@@ -6,7 +6,10 @@ import type { JsonSchema } from "./openapi.ts";
  * so generated requests sometimes reach past "not found" and "wrong password".
  */
 export class WorldRef {
-  constructor(readonly name: string) {}
+  readonly name: string;
+  constructor(name: string) {
+    this.name = name;
+  }
   [fc.toStringMethod]() {
     return `world(${this.name})`;
   }
@@ -14,10 +17,12 @@ export class WorldRef {
 
 /** A long string kept short in counterexamples; materialised when the request is sent. */
 export class Repeat {
-  constructor(
-    readonly text: string,
-    readonly times: number,
-  ) {}
+  readonly text: string;
+  readonly times: number;
+  constructor(text: string, times: number) {
+    this.text = text;
+    this.times = times;
+  }
   [fc.toStringMethod]() {
     return `${JSON.stringify(this.text)}.repeat(${this.times})`;
   }

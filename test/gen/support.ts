@@ -70,7 +70,7 @@ export function run(
 }
 
 export function gen(cwd: string, args: string[]): Promise<Run> {
-  return run(cwd, "node", ["--import", "tsx", "scripts/gen/index.ts", ...args]);
+  return run(cwd, "node", ["scripts/gen/index.ts", ...args]);
 }
 
 /** Every file under `dir` (node_modules aside) with its content, keyed by relative path. */

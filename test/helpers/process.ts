@@ -7,9 +7,9 @@ export type Spawned = {
   exited: Promise<number | null>;
 };
 
-/** Starts one of the project's entry points as a real process (`node --import tsx <entry>`). */
+/** Starts one of the project's entry points as a real process (`node <entry>`, as `npm start` does). */
 export function spawnEntry(entry: string, args: string[], env: Record<string, string>): Spawned {
-  const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], {
+  const child = spawn(process.execPath, [entry, ...args], {
     // A free port for a worker's health endpoint: processes of parallel runs never collide.
     env: {
       PATH: process.env.PATH ?? "",

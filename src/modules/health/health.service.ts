@@ -24,11 +24,11 @@ type HealthDeps = {
 
 /** What a check throws to be reported down with fields of its own. */
 export class CheckFailedError extends Error {
-  constructor(
-    message: string,
-    readonly fields: CheckFields,
-  ) {
+  readonly fields: CheckFields;
+
+  constructor(message: string, fields: CheckFields) {
     super(message);
+    this.fields = fields;
   }
 }
 
