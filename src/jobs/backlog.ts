@@ -1,5 +1,5 @@
 import { and, asc, inArray, lte } from "drizzle-orm";
-import type PgBoss from "pg-boss";
+import type { PgBoss } from "pg-boss";
 import type { Db, Executor } from "../db/client.ts";
 import type { Clock } from "../lib/clock.ts";
 import { jobBacklog } from "./backlog.table.ts";
@@ -14,8 +14,8 @@ const MAX_ROUNDS = 5;
 /**
  * The waiting jobs' record (`job_backlog`): a row is written with the job, in the sender's
  * transaction, and deleted when a worker fetches the job. A row whose job left the queue another
- * way (cancelled, expired by retention, a delete that failed) is found stale when it is the
- * oldest of its queue and dropped then, so the record heals itself.
+ * way (cancelled, expired by retention, a delete that failed, a job of pg-boss 10's schema) is
+ * found stale when it is the oldest of its queue and dropped then, so the record heals itself.
  */
 export function createJobBacklog({ db, boss, clock }: BacklogOptions) {
   async function oldestRows(queues?: string[]) {
@@ -33,7 +33,7 @@ export function createJobBacklog({ db, boss, clock }: BacklogOptions) {
 
   /** Still waiting, as pg-boss's public API reports it: created and never fetched. */
   async function waiting(queue: string, jobId: string): Promise<boolean> {
-    const job = await boss.getJobById(queue, jobId);
+    const [job] = await boss.findJobs(queue, { id: jobId });
     return job?.state === "created";
   }
 

@@ -1,59 +1,49 @@
-import type { PGlite, Results } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
+import { sql } from "drizzle-orm";
 import pg from "pg";
-import PgBoss from "pg-boss";
+import {
+  type Db as BossDb,
+  type DrizzleTransactionLike,
+  fromDrizzle,
+  fromPglite,
+  PgBoss,
+} from "pg-boss";
 import type postgres from "postgres";
 import type { Config } from "../config.ts";
 import type { Database, Tx } from "../db/client.ts";
 import type { Logger } from "../lib/logger.ts";
 
-export const BOSS_SCHEMA = "pgboss";
-
-type SqlResult = { rows: Record<string, unknown>[] };
-
 /**
- * pg-boss sends its schema plans as one parameterless multi-statement string (only `exec` runs
- * those on PGlite) and everything else as a single parameterized statement (`query`).
+ * pg-boss 12's schema. Not pg-boss 10's `pgboss`: 12 cannot migrate that one, so both live side by
+ * side until the old one is drained and dropped (docs/jobs.md, "Upgrading from pg-boss 10").
  */
-export function pgliteExecutor(client: Pick<PGlite, "exec" | "query">): PgBoss.Db {
-  return {
-    async executeSql(text: string, values?: unknown[]): Promise<SqlResult> {
-      if (!values || values.length === 0) {
-        const results: Results[] = await client.exec(text);
-        return { rows: (results.at(-1)?.rows ?? []) as Record<string, unknown>[] };
-      }
-      const result = await client.query<Record<string, unknown>>(text, values);
-      return { rows: result.rows };
-    },
-  };
-}
+export const BOSS_SCHEMA = "pgboss_v12";
 
-/** Values as pg (pg-boss's own driver) would send them: undefined is NULL, objects are JSON. */
+/** The queue no worker fetches from: jobs that failed for good wait here for an operator. */
+export const DEAD_LETTERS = "jobs.dead-letters";
+
+export type { BossDb };
+
+/** Values as pg (pg-boss's own driver) sends them: undefined is NULL, objects are JSON. */
 function asPgParameter(value: unknown): unknown {
   if (value === undefined) return null;
   if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
   return value instanceof Date ? value.toISOString() : JSON.stringify(value);
 }
 
-type PostgresTxClient = {
-  unsafe(text: string, values: unknown[]): Promise<Record<string, unknown>[]>;
-};
-type PgliteTxClient = Pick<PGlite, "query" | "exec">;
-
 /**
- * Runs pg-boss statements on a caller's open transaction, so a job inserted there exists if and
- * only if that transaction commits. Drizzle keeps the driver's transaction client on the session.
+ * pg-boss statements run on a caller's open transaction: they commit or roll back with it.
+ * pg-boss's Drizzle adapter hands values to the driver as they are; postgres.js does not turn an
+ * object into JSON (a job's output, `fail`'s error) the way pg does, so they go as text.
  */
-// verify: raw-sql-allowed — the text is pg-boss's own parameterized SQL; values stay parameters.
-export function transactionExecutor(database: Database, tx: Tx): PgBoss.Db {
-  const client = (tx as unknown as { session: { client: unknown } }).session.client;
-  if (database.driver === "pglite") return pgliteExecutor(client as PgliteTxClient);
-  const sql = client as PostgresTxClient;
-  return {
-    async executeSql(text: string, values?: unknown[]): Promise<SqlResult> {
-      const params = (values ?? []).map(asPgParameter);
-      return { rows: [...(await sql.unsafe(text, params))] };
-    },
-  };
+export function transactionExecutor(tx: Tx): BossDb {
+  const db = fromDrizzle(tx as unknown as DrizzleTransactionLike, sql);
+  return { executeSql: (text, values) => db.executeSql(text, values?.map(asPgParameter)) };
+}
+
+/** Runs `fn` in one transaction of the app's database, handing it that transaction for pg-boss. */
+export function inTransaction<T>(database: Database, fn: (db: BossDb) => Promise<T>): Promise<T> {
+  return database.db.transaction((tx) => fn(transactionExecutor(tx)));
 }
 
 function pgSsl(ssl: unknown): pg.PoolConfig["ssl"] {
@@ -85,31 +75,48 @@ type BossOptions = {
   database: Database;
   config: Pick<Config, "worker">;
   logger: Logger;
-  /** Maintenance (expiring crashed runs, archiving) and cron belong to processes that run jobs. */
+  /** Supervision (expiring crashed runs, retention) and cron belong to processes that run jobs. */
   runsJobs: boolean;
 };
 
-export type Boss = { boss: PgBoss; close(): Promise<void> };
+/** The schema pg-boss 10 (this project up to 0.2.0) installed its tables in. */
+export const LEGACY_BOSS_SCHEMA = "pgboss";
+
+export type Boss = {
+  boss: PgBoss;
+  /** pg-boss 10's schema version when its schema is still in the database, else null. */
+  legacyVersion(): Promise<number | null>;
+  close(): Promise<void>;
+};
 
 export function createBoss({ database, config, logger, runsJobs }: BossOptions): Boss {
   const pool = database.driver === "postgres" ? createPool(database, logger) : undefined;
-  const db: PgBoss.Db = pool
+  const db: BossDb = pool
     ? { executeSql: (text, values) => pool.query(text, values) }
-    : pgliteExecutor(database.pglite as PGlite);
+    : fromPglite(database.pglite as PGlite);
+  const interval = config.worker.maintenanceIntervalSeconds;
   const boss = new PgBoss({
     db,
     schema: BOSS_SCHEMA,
+    backend: pool ? "postgres" : "pglite",
     supervise: runsJobs,
     schedule: runsJobs,
-    maintenanceIntervalSeconds: config.worker.maintenanceIntervalSeconds,
-    // Failed jobs are the dead letters an operator lists and requeues: keep them a month.
-    archiveFailedAfterSeconds: 30 * 24 * 3600,
-    archiveCompletedAfterSeconds: 12 * 3600,
+    // The monitor pass (every supervise tick, per queue at most every monitor interval) is what
+    // fails and retries the runs of a killed worker once their expiry has passed.
+    superviseIntervalSeconds: interval,
+    monitorIntervalSeconds: interval,
+    // Retention: deleting finished jobs past their queue's deleteAfterSeconds.
+    maintenanceIntervalSeconds: Math.max(interval, 600),
     cronMonitorIntervalSeconds: 30,
   });
   boss.on("error", (error) => logger.error({ err: error }, "job queue error"));
   return {
     boss,
+    async legacyVersion() {
+      // pg-boss's own reading of a schema, through an instance that is never started.
+      const legacy = new PgBoss({ db, schema: LEGACY_BOSS_SCHEMA });
+      return (await legacy.isInstalled()) ? legacy.schemaVersion() : null;
+    },
     async close() {
       await boss.stop({ graceful: false, close: false });
       await pool?.end();

@@ -26,6 +26,13 @@ export type JobDefinition<
   expireInSeconds: number;
   /** Cron schedule (UTC) for recurring jobs; they run with an empty payload. */
   schedule?: string;
+  /**
+   * `exclusive`: at most one unfinished (waiting, retrying or running) job per `singletonKey`; a
+   * duplicate send returns null. Sends without a key share one slot. Default: no such limit, and
+   * a send with a `singletonKey` is refused. Fixed when the queue is created (pg-boss's queue
+   * policy): changing it later needs the queue deleted.
+   */
+  policy?: "exclusive";
   /** `context` is the composition root's deps; a handler declares only the pieces it uses. */
   handle(payload: z.output<Payload>, context: Context, run: JobRun): Promise<void>;
 };

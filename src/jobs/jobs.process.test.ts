@@ -3,7 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { TEST_JWT_SECRET, testConfig } from "../../test/helpers/app.ts";
-import { createScratchPostgres, resetDatabase, testDataDir } from "../../test/helpers/database.ts";
+import {
+  createScratchPostgres,
+  resetDatabase,
+  testDataDir,
+  trackJobQueue,
+} from "../../test/helpers/database.ts";
 import { spawnEntry, startServer, waitForOutput } from "../../test/helpers/process.ts";
 import { drainQueue, outboxMessages, queuedJobs } from "../../test/helpers/queue.ts";
 import { type Database, openDatabase } from "../db/client.ts";
@@ -27,6 +32,7 @@ describe.runIf(baseUrl)("worker processes on PostgreSQL", { timeout: 60_000 }, (
   let url: string;
   let database: Database;
   let deps: Deps;
+  let untrack: () => void;
 
   const startWorker = () =>
     spawnEntry("src/jobs/fixtures/probe-worker.ts", [], {
@@ -46,8 +52,10 @@ describe.runIf(baseUrl)("worker processes on PostgreSQL", { timeout: 60_000 }, (
     await migrate(database);
     deps = await createDeps(testConfig(), { database, jobs: [probeJob] });
     deps.mailTemplates.add(probeTemplate);
+    untrack = trackJobQueue(database, deps.queue);
   });
   afterAll(async () => {
+    untrack();
     await deps.close();
     await database.close();
   });
@@ -131,13 +139,9 @@ describe.runIf(baseUrl)("worker processes on PostgreSQL", { timeout: 60_000 }, (
   });
 
   it("lists and requeues a dead letter with `npm run jobs`", async () => {
-    const id = (await deps.queue.sendUntyped("test.probe", { label: "cli", holdMs: 0 })) as string;
-    await deps.queue.boss
-      .getDb()
-      .executeSql(
-        "update pgboss.job set state = 'failed', completed_on = now(), output = $2 where id = $1",
-        [id, { message: "mail server on fire" }],
-      );
+    const payload = { label: "cli", holdMs: 0, refuseOnce: "mail server on fire" };
+    const id = (await deps.queue.sendUntyped("test.probe", payload)) as string;
+    expect(await drainQueue(deps)).toBe(1);
     const cli = (args: string[]) =>
       spawnEntry("src/cli.ts", ["jobs", ...args], {
         DATABASE_URL: url,
@@ -166,7 +170,11 @@ describe.runIf(baseUrl)("worker processes on PostgreSQL", { timeout: 60_000 }, (
     await waitForOutput(worker, /probe effect done/);
     worker.child.kill("SIGTERM");
     await worker.exited;
-    expect((await queuedJobs(deps, "test.probe"))[0]).toMatchObject({ id, state: "retry" });
+    expect((await queuedJobs(deps, "test.probe"))[0]).toMatchObject({
+      id,
+      state: "created",
+      retryCount: 0,
+    });
   });
 });
 

@@ -28,6 +28,9 @@ const flakyJob = defineJob({
   },
 });
 
+/** The same job on an exclusive queue: one unfinished job per singletonKey. */
+const uniqueJob = defineJob({ ...flakyJob, name: "test.unique", policy: "exclusive" });
+
 async function metric(ctx: TestContext, name: string, job: string): Promise<number> {
   const text = await ctx.deps.metrics.registry.metrics();
   const line = text.split("\n").find((l) => l.startsWith(`${name}{name="${job}"}`));
@@ -37,7 +40,7 @@ async function metric(ctx: TestContext, name: string, job: string): Promise<numb
 describe("job queue", () => {
   let ctx: TestContext;
   beforeAll(async () => {
-    ctx = await createTestApp({ overrides: { jobs: [flakyJob] } });
+    ctx = await createTestApp({ overrides: { jobs: [flakyJob, uniqueJob] } });
   });
   afterAll(() => ctx.close());
   beforeEach(async () => {
@@ -80,16 +83,26 @@ describe("job queue", () => {
 
   it("keeps one unfinished job per singletonKey and accepts the key again once it is done", async () => {
     const payload = { key: "single", failures: 1, permanent: false };
-    const first = await ctx.deps.queue.sendUntyped("test.flaky", payload, { singletonKey: "k" });
+    const first = await ctx.deps.queue.sendUntyped("test.unique", payload, { singletonKey: "k" });
     expect(first).toMatch(/^[0-9a-f-]{36}$/);
-    expect(await ctx.deps.queue.sendUntyped("test.flaky", payload, { singletonKey: "k" })).toBe(
+    expect(await ctx.deps.queue.sendUntyped("test.unique", payload, { singletonKey: "k" })).toBe(
       null,
     );
-    expect(await drainQueue(ctx.deps)).toBe(2);
-    expect((await queuedJobs(ctx.deps, "test.flaky"))[0]).toMatchObject({ state: "completed" });
-    const again = await ctx.deps.queue.sendUntyped("test.flaky", payload, { singletonKey: "k" });
+    const other = await ctx.deps.queue.sendUntyped("test.unique", payload, { singletonKey: "j" });
+    expect(other).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await drainQueue(ctx.deps)).toBe(3);
+    expect((await queuedJobs(ctx.deps, "test.unique"))[0]).toMatchObject({ state: "completed" });
+    const again = await ctx.deps.queue.sendUntyped("test.unique", payload, { singletonKey: "k" });
     expect(again).not.toBe(first);
     expect(again).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("refuses a singletonKey for a job whose queue is not exclusive", async () => {
+    const payload = { key: "keyed", failures: 0, permanent: false };
+    await expect(
+      ctx.deps.queue.sendUntyped("test.flaky", payload, { singletonKey: "k" }),
+    ).rejects.toThrow(InvalidJobError);
+    expect(await queuedJobs(ctx.deps, "test.flaky")).toEqual([]);
   });
 
   it("registers the hourly cleanup as a cron schedule", async () => {
@@ -161,26 +174,25 @@ describe("job queue", () => {
 
   it("fails a job for good, without retries, when the handler throws an AppError", async () => {
     const before = await metric(ctx, "jobs_failed_total", "test.flaky");
-    await send("permanent", 5, true);
+    const id = await send("permanent", 1, true);
     expect(await drainQueue(ctx.deps, { now: true })).toBe(1);
     expect(attempts.get("permanent")).toBe(1);
-    expect((await queuedJobs(ctx.deps, "test.flaky"))[0]).toMatchObject({ state: "failed" });
+    // The job itself ends cancelled (no further attempt); its dead letter says why.
+    expect((await queuedJobs(ctx.deps, "test.flaky"))[0]).toMatchObject({ id, state: "cancelled" });
     expect(await metric(ctx, "jobs_failed_total", "test.flaky")).toBe(before + 1);
+    const listing = await runJobsCommand(ctx.deps.queue, ["failed"]);
+    expect(listing).toMatch(new RegExp(`${id}\\s+test\\.flaky\\s+attempts=1 .*probe_refused`));
+
+    expect(await runJobsCommand(ctx.deps.queue, ["retry", id as string])).toBe(`requeued ${id}`);
+    expect(await drainQueue(ctx.deps, { now: true })).toBe(1);
+    expect(attempts.get("permanent")).toBe(2);
+    expect(await runJobsCommand(ctx.deps.queue, ["failed"])).toBe("no failed jobs");
   });
 
   it("rejects a CLI retry of an id that is not a dead letter", async () => {
     const id = "00000000-0000-4000-8000-000000000000";
     await expect(runJobsCommand(ctx.deps.queue, ["retry", id])).rejects.toThrow(/no failed job/);
     await expect(runJobsCommand(ctx.deps.queue, ["bogus"])).rejects.toThrow(/usage/);
-  });
-
-  it("reports queue depth on /metrics and the queue check in /health/ready", async () => {
-    await send("waiting");
-    const metrics = await ctx.app.inject({ method: "GET", url: "/metrics" });
-    expect(metrics.body).toContain('jobs_queue_depth{name="test.flaky",state="created"} 1');
-    const ready = await ctx.app.inject({ method: "GET", url: "/health/ready" });
-    expect(ready.statusCode).toBe(200);
-    expect(ready.json().checks.queue.status).toBe("up");
   });
 
   it("runs the hourly cleanup with every registered step", async () => {
@@ -198,6 +210,34 @@ describe("job queue", () => {
     } finally {
       ctx.deps.cleanupSteps.pop();
     }
+  });
+});
+
+describe("queue depth", () => {
+  // A queue of its own: pg-boss recounts a queue at most once a minute, so one no other test
+  // scrapes reads what this test sent.
+  const depthJob = defineJob({ ...flakyJob, name: "test.depth" });
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await createTestApp({ overrides: { jobs: [depthJob] } });
+  });
+  afterAll(() => ctx.close());
+
+  it("reports queue depth on /metrics and the queue check in /health/ready", async () => {
+    const payload = { key: "waiting", failures: 0, permanent: false };
+    await ctx.deps.queue.sendUntyped("test.depth", payload);
+    await ctx.deps.queue.sendUntyped("test.depth", payload);
+    await ctx.deps.queue.sendUntyped("test.depth", payload, {
+      startAfter: new Date(Date.now() + 3_600_000),
+    });
+    const metrics = await ctx.app.inject({ method: "GET", url: "/metrics" });
+    expect(metrics.body).toContain('jobs_queue_depth{name="test.depth",state="ready"} 2');
+    expect(metrics.body).toContain('jobs_queue_depth{name="test.depth",state="deferred"} 1');
+    expect(metrics.body).toContain('jobs_queue_depth{name="test.depth",state="active"} 0');
+    expect(metrics.body).toMatch(/jobs_queue_depth\{name="jobs\.dead-letters",state="dead"\} \d/);
+    const ready = await ctx.app.inject({ method: "GET", url: "/health/ready" });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json().checks.queue.status).toBe("up");
   });
 });
 

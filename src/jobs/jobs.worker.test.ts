@@ -77,7 +77,7 @@ describe("job worker loop", () => {
     await ctx.deps.worker.stop(50);
     expect((await queuedJobs(ctx.deps, "test.hold"))[0]).toMatchObject({
       id,
-      state: "retry",
+      state: "created",
       retryCount: 0,
     });
     await until(async () => state.active === 0);

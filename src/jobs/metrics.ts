@@ -18,7 +18,7 @@ export function createJobMetrics(registry: Registry, sources: Sources, logger: L
   const labelNames = ["name"] as const;
   new Gauge({
     name: "jobs_queue_depth",
-    help: "Jobs by name and state (created, retry, active, failed = dead letters)",
+    help: "Jobs by queue and state (ready, deferred, active); dead letters as jobs.dead-letters, state dead",
     labelNames: ["name", "state"] as const,
     registers: [registry],
     async collect() {

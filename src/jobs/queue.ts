@@ -1,15 +1,21 @@
-import type PgBoss from "pg-boss";
+import type { SendOptions as BossSendOptions, PgBoss, Queue } from "pg-boss";
 import type { Database, Tx } from "../db/client.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { JobBacklog } from "./backlog.ts";
-import { BOSS_SCHEMA, transactionExecutor } from "./boss.ts";
+import { DEAD_LETTERS, transactionExecutor } from "./boss.ts";
+import type { DeadLetters } from "./dead-letters.ts";
 import type { AnyJob, JobPayloads } from "./define.ts";
+
+export type { FailedJob } from "./dead-letters.ts";
 
 export type SendOptions = {
   /** Enqueue inside this transaction: the job exists if and only if it commits. */
   tx?: Tx;
   startAfter?: Date;
-  /** At most one queued job per key and job name; a duplicate send returns null. */
+  /**
+   * Only for jobs with `policy: "exclusive"`: at most one unfinished job per key and job name;
+   * a duplicate send returns null.
+   */
   singletonKey?: string;
 };
 
@@ -24,16 +30,9 @@ export class InvalidJobError extends Error {
   }
 }
 
-export type FailedJob = {
-  id: string;
-  name: string;
-  attempts: number;
-  failedAt: Date | null;
-  error: string;
-  data: unknown;
-};
+const DAY = 24 * 3600;
 
-export function sendOptionsFor(job: AnyJob): PgBoss.SendOptions {
+export function sendOptionsFor(job: AnyJob): BossSendOptions {
   return {
     retryLimit: job.retry.limit,
     retryDelay: job.retry.delaySeconds,
@@ -42,9 +41,9 @@ export function sendOptionsFor(job: AnyJob): PgBoss.SendOptions {
   };
 }
 
-function errorText(output: unknown): string {
-  const value = (output as { message?: unknown; value?: { message?: unknown } } | null) ?? {};
-  return String(value.message ?? value.value?.message ?? JSON.stringify(output));
+/** A job's queue: its retry policy, its dead letters, and how long finished jobs are kept. */
+function queueOptionsFor(job: AnyJob): Omit<Queue, "name"> {
+  return { ...sendOptionsFor(job), deadLetter: DEAD_LETTERS, deleteAfterSeconds: 7 * DAY };
 }
 
 type QueueOptions<Jobs extends readonly AnyJob[]> = {
@@ -55,6 +54,7 @@ type QueueOptions<Jobs extends readonly AnyJob[]> = {
   extraJobs?: readonly AnyJob[];
   checks?: SendChecks;
   backlog: JobBacklog;
+  deadLetters: DeadLetters;
   clock: Clock;
 };
 
@@ -65,16 +65,19 @@ export function createJobQueue<const Jobs extends readonly AnyJob[]>({
   extraJobs = [],
   checks = {},
   backlog,
+  deadLetters,
   clock,
 }: QueueOptions<Jobs>) {
   const all = [...jobs, ...extraJobs];
   const byName = new Map<string, AnyJob>(all.map((job) => [job.name, job]));
   const names = [...byName.keys()];
-  const run = (text: string, values: unknown[] = []) => boss.getDb().executeSql(text, values);
 
-  function validated(name: string, payload: unknown): unknown {
+  function validated(name: string, payload: unknown, options: SendOptions): unknown {
     const job = byName.get(name);
     if (!job) throw new InvalidJobError(`Unknown job "${name}"`);
+    if (options.singletonKey !== undefined && job.policy !== "exclusive") {
+      throw new InvalidJobError(`Job "${name}" takes no singletonKey: its policy is not exclusive`);
+    }
     const parsed = job.payload.safeParse(payload);
     if (!parsed.success) {
       const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
@@ -85,13 +88,20 @@ export function createJobQueue<const Jobs extends readonly AnyJob[]>({
   }
 
   /** The job and its backlog row commit together, in the caller's transaction or one of ours. */
-  async function sendIn(tx: Tx, name: string, data: unknown, options: SendOptions) {
-    const job = byName.get(name) as AnyJob;
+  async function sendIn(
+    tx: Tx,
+    name: string,
+    data: unknown,
+    options: SendOptions & { id?: string },
+  ) {
+    // A job this process does not know (a dead letter requeued by the CLI) takes its queue's policy.
+    const job = byName.get(name);
     const id = await boss.send(name, data as object, {
-      ...sendOptionsFor(job),
+      ...(job ? sendOptionsFor(job) : {}),
+      ...(options.id ? { id: options.id } : {}),
       ...(options.startAfter ? { startAfter: options.startAfter } : {}),
-      ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
-      db: transactionExecutor(database, tx),
+      ...(options.singletonKey !== undefined ? { singletonKey: options.singletonKey } : {}),
+      db: transactionExecutor(tx),
     });
     const now = clock.now();
     const dueAt = options.startAfter && options.startAfter > now ? options.startAfter : now;
@@ -100,53 +110,30 @@ export function createJobQueue<const Jobs extends readonly AnyJob[]>({
   }
 
   async function sendUntyped(name: string, payload: unknown, options: SendOptions = {}) {
-    const data = validated(name, payload);
+    const data = validated(name, payload, options);
     // Before any transaction: on PGlite, starting the queue inside one would wait for it.
     await ensureStarted();
     if (options.tx) return sendIn(options.tx, name, data, options);
     return database.db.transaction((tx) => sendIn(tx, name, data, options));
   }
 
-  /**
-   * pg-boss's standard queues ignore a bare singletonKey; this index makes it mean "at most one
-   * unfinished job per name and key" (its insert does ON CONFLICT DO NOTHING and returns null).
-   */
-  async function createPendingKeyIndex(): Promise<void> {
-    // Checked first: CREATE INDEX locks out job writes even when the index exists.
-    const { rows } = await run(
-      `select to_regclass('${BOSS_SCHEMA}.stratum_job_pending_key')::text as name`,
-    );
-    if (rows[0]?.name) return;
-    try {
-      await run(
-        `create unique index if not exists stratum_job_pending_key on ${BOSS_SCHEMA}.job
-           (name, singleton_key)
-           where state < 'completed' and singleton_key is not null
-             and left(name, 10) <> '__pgboss__'`,
-      );
-    } catch (error) {
-      // Another process created it at the same moment.
-      if (!/already exists|duplicate key/.test(String(error))) throw error;
-    }
-  }
-
   async function start(): Promise<void> {
     // pg-boss cannot start again after a failed start, so the database is checked first.
-    await run("select 1 as ok");
+    await boss.getDb().executeSql("select 1 as ok", []);
     await boss.start();
-    await createPendingKeyIndex();
+    await boss.createQueue(DEAD_LETTERS, { retentionSeconds: 30 * DAY });
     for (const job of all) {
-      const policy = sendOptionsFor(job);
-      await boss.createQueue(job.name, { name: job.name, ...policy });
-      await boss.updateQueue(job.name, { name: job.name, ...policy });
-      if (job.schedule) await boss.schedule(job.name, job.schedule, {}, policy);
+      const options = queueOptionsFor(job);
+      await boss.createQueue(job.name, { ...options, policy: job.policy ?? "standard" });
+      await boss.updateQueue(job.name, options);
+      if (job.schedule) await boss.schedule(job.name, job.schedule, {}, sendOptionsFor(job));
     }
   }
 
   let started: Promise<void> | undefined;
   /**
-   * Installs pg-boss's schema (idempotent, locked) and one queue per job, with schedules.
-   * A failure (database down) is retried by the next call.
+   * Installs pg-boss's schema (idempotent, locked), one queue per job and the dead-letter queue,
+   * with schedules. A failure (database down) is retried by the next call.
    */
   function ensureStarted(): Promise<void> {
     started ??= start().catch((error: unknown) => {
@@ -171,50 +158,55 @@ export function createJobQueue<const Jobs extends readonly AnyJob[]>({
 
     sendUntyped,
 
-    /** Jobs waiting or running, by name and state (the queue depth metric). */
+    /**
+     * Jobs per queue and state (`ready`, `deferred`, `active`), and the dead letters waiting under
+     * `jobs.dead-letters` (state `dead`). pg-boss recounts a queue at most once a minute.
+     */
     async depth(): Promise<{ name: string; state: string; count: number }[]> {
-      const { rows } = await run(
-        `select name, state::text as state, count(*)::int as count from ${BOSS_SCHEMA}.job
-         where name = any($1::text[]) and state in ('created', 'retry', 'active', 'failed')
-         group by name, state`,
-        [names],
+      await ensureStarted();
+      const rows: { name: string; state: string; count: number }[] = [];
+      const counts = await Promise.all(
+        [...names, DEAD_LETTERS].map(
+          async (name) => (await boss.getQueueStats(name, { force: true }))[0],
+        ),
       );
-      return rows.map((row) => ({ ...row, count: Number(row.count) })) as never;
+      for (const stats of counts) {
+        if (!stats) continue;
+        const { name } = stats;
+        if (name === DEAD_LETTERS) rows.push({ name, state: "dead", count: stats.queuedCount });
+        else {
+          rows.push({ name, state: "ready", count: stats.readyCount });
+          rows.push({ name, state: "deferred", count: stats.deferredCount });
+          rows.push({ name, state: "active", count: stats.activeCount });
+        }
+      }
+      return rows.map((row) => ({ ...row, count: Number(row.count) }));
     },
 
-    /** The dead letters: jobs that exhausted their retries or failed for good. */
-    async failed(limit = 50): Promise<FailedJob[]> {
-      const { rows } = await run(
-        `select id, name, retry_count, completed_on, output, data from ${BOSS_SCHEMA}.job
-         where state = 'failed' and left(name, 10) <> '__pgboss__'
-         order by completed_on desc, id limit $1`,
-        [limit],
-      );
-      return rows.map((row) => ({
-        id: String(row.id),
-        name: String(row.name),
-        attempts: Number(row.retry_count) + 1,
-        failedAt: row.completed_on ? new Date(row.completed_on as string) : null,
-        error: errorText(row.output),
-        data: row.data,
-      }));
+    /** The dead letters, newest first: jobs that exhausted their retries or failed for good. */
+    async failed(limit = 50) {
+      await ensureStarted();
+      return (await deadLetters.list()).slice(0, limit);
     },
 
-    /** Puts a dead letter back in its queue for one more attempt; false when there is none. */
+    /**
+     * Sends a dead letter back to its queue under its own id for a fresh round of attempts;
+     * false when there is no such dead letter.
+     */
     async retry(id: string): Promise<boolean> {
-      const { rows } = await run(
-        `select name from ${BOSS_SCHEMA}.job where id = $1::uuid and state = 'failed'`,
-        [id],
-      );
-      const name = rows[0]?.name;
-      if (typeof name !== "string") return false;
-      await boss.retry(name, id);
+      await ensureStarted();
+      const letter = (await deadLetters.list()).find((entry) => entry.id === id);
+      if (!letter) return false;
+      await database.db.transaction(async (tx) => {
+        await deadLetters.remove(letter, transactionExecutor(tx));
+        await sendIn(tx, letter.name, letter.data, { id: letter.id });
+      });
       return true;
     },
 
     async ping(): Promise<void> {
       await ensureStarted();
-      await run(`select version from ${BOSS_SCHEMA}.version`);
+      if ((await boss.schemaVersion()) === null) throw new Error("job queue schema is missing");
     },
   };
 }

@@ -1,18 +1,22 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type PgBoss from "pg-boss";
+import type { JobWithMetadata, PgBoss } from "pg-boss";
 import { ZodError } from "zod";
+import type { Database } from "../db/client.ts";
 import { AppError } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { JobBacklog } from "./backlog.ts";
-import { BOSS_SCHEMA } from "./boss.ts";
+import { inTransaction } from "./boss.ts";
+import type { DeadLetters } from "./dead-letters.ts";
 import type { AnyJob } from "./define.ts";
 import type { JobMetrics } from "./metrics.ts";
 
-type Fetched = PgBoss.JobWithMetadata<unknown>;
+type Fetched = JobWithMetadata<unknown>;
 type Running = { job: Fetched; done: Promise<void>; released: boolean; startedAt: number };
 
 type RunnerOptions = {
   boss: PgBoss;
+  database: Database;
+  deadLetters: Pick<DeadLetters, "failForGood">;
   jobs: readonly AnyJob[];
   logger: Logger;
   metrics: JobMetrics;
@@ -33,7 +37,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, name: string): Promise<
 
 /** Fetches and runs jobs with at most `concurrency` in flight across every queue. */
 export function createJobRunner(options: RunnerOptions) {
-  const { boss, logger, metrics, backlog, concurrency } = options;
+  const { boss, database, deadLetters, logger, metrics, backlog, concurrency } = options;
   const byName = new Map(options.jobs.map((job) => [job.name, job]));
   const running = new Map<string, Running>();
   let context: unknown;
@@ -56,16 +60,8 @@ export function createJobRunner(options: RunnerOptions) {
       return;
     }
     const permanent = error instanceof AppError || error instanceof ZodError;
-    if (permanent) {
-      // pg-boss retries while retry_count < retry_limit; closing that gap makes this the last try.
-      await boss
-        .getDb()
-        .executeSql(
-          `update ${BOSS_SCHEMA}.job set retry_limit = retry_count where name = $1 and id = $2::uuid`,
-          [job.name, job.id],
-        );
-    }
-    await boss.fail(job.name, job.id, error as object);
+    if (permanent) await deadLetters.failForGood(job, error);
+    else await boss.fail(job.name, job.id, error as object);
     const willRetry = !permanent && job.retryCount < job.retryLimit;
     (willRetry ? metrics.retried : metrics.failed).inc({ name: job.name });
     logger[willRetry ? "warn" : "error"](
@@ -140,16 +136,23 @@ export function createJobRunner(options: RunnerOptions) {
       else await Promise.race([all, sleep(ms)]);
       return running.size === 0;
     },
-    /** Hands unfinished runs back to the queue at once, without spending one of their attempts. */
+    /**
+     * Hands unfinished runs back to the queue at once, without spending one of their attempts:
+     * cancelled and resumed in one transaction, each is `created` again with its retry count.
+     */
     async release(): Promise<number> {
       const entries = [...running.values()];
       for (const entry of entries) entry.released = true;
       if (entries.length === 0) return 0;
-      await boss.getDb().executeSql(
-        `update ${BOSS_SCHEMA}.job set state = 'retry', started_on = null, start_after = now()
-           where id = any($1::uuid[]) and state = 'active'`,
-        [entries.map((entry) => entry.job.id)],
-      );
+      const byQueue = new Map<string, string[]>();
+      for (const { job } of entries)
+        byQueue.set(job.name, [...(byQueue.get(job.name) ?? []), job.id]);
+      await inTransaction(database, async (db) => {
+        for (const [name, ids] of byQueue) {
+          await boss.cancel(name, ids, { db });
+          await boss.resume(name, ids, { db });
+        }
+      });
       return entries.length;
     },
     pollIntervalMs: options.pollIntervalMs,

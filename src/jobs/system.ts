@@ -4,7 +4,8 @@ import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { Metrics } from "../lib/metrics.ts";
 import { createJobBacklog, type QueueAge } from "./backlog.ts";
-import { createBoss } from "./boss.ts";
+import { createBoss, LEGACY_BOSS_SCHEMA } from "./boss.ts";
+import { createDeadLetters } from "./dead-letters.ts";
 import type { AnyJob } from "./define.ts";
 import { createJobMetrics } from "./metrics.ts";
 import { createJobQueue, type SendChecks } from "./queue.ts";
@@ -25,13 +26,18 @@ type JobSystemOptions = {
 /** The queue every process sends with, and the worker that processes with WORKER_MODE=inline. */
 export async function createJobSystem(options: JobSystemOptions) {
   const { config, database, logger, metrics, clock } = options;
-  const { boss, close: closeBoss } = createBoss({
+  const {
+    boss,
+    legacyVersion,
+    close: closeBoss,
+  } = createBoss({
     database,
     config,
     logger,
     runsJobs: config.worker.mode === "inline",
   });
   const backlog = createJobBacklog({ db: database.db, boss, clock });
+  const deadLetters = createDeadLetters({ boss, database });
   const queue = createJobQueue({
     boss,
     database,
@@ -39,12 +45,15 @@ export async function createJobSystem(options: JobSystemOptions) {
     extraJobs: options.extraJobs,
     checks: options.checks,
     backlog,
+    deadLetters,
     clock,
   });
   const oldest = () => backlog.oldest();
   const queues = queue.jobs.map((job) => job.name);
   const runner = createJobRunner({
     boss,
+    database,
+    deadLetters,
     jobs: queue.jobs,
     logger,
     backlog,
@@ -59,10 +68,21 @@ export async function createJobSystem(options: JobSystemOptions) {
   const worker = createWorker({ runner, logger, prepare: queue.ensureStarted });
   // An unreachable PostgreSQL must not stop the API from starting (readiness reports it);
   // PGlite is in-process, so a failure there is a bug.
-  await queue.ensureStarted().catch((error: unknown) => {
-    if (database.driver === "pglite") throw error;
-    logger.error({ err: error }, "job queue unavailable; retrying on next use");
-  });
+  const started = await queue.ensureStarted().then(
+    () => true,
+    (error: unknown) => {
+      if (database.driver === "pglite") throw error;
+      logger.error({ err: error }, "job queue unavailable; retrying on next use");
+      return false;
+    },
+  );
+  const legacy = started ? await legacyVersion().catch(() => null) : null;
+  if (legacy !== null) {
+    logger.warn(
+      { schema: LEGACY_BOSS_SCHEMA, version: legacy },
+      "pg-boss 10's job schema is still in the database: its jobs run only under the previous release; drain it, then drop it (docs/jobs.md, Upgrading from pg-boss 10)",
+    );
+  }
   return {
     queue,
     worker,

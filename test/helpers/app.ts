@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { buildApp } from "../../src/app.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
 import { createDeps, type Deps, type DepsOverrides } from "../../src/deps.ts";
-import { testDatabase, testDataDir } from "./database.ts";
+import { testDatabase, testDataDir, trackJobQueue } from "./database.ts";
 
 export const TEST_JWT_SECRET = "test-secret-that-is-at-least-32-bytes-long";
 
@@ -31,6 +31,7 @@ export async function createTestApp(
 ): Promise<TestContext> {
   const database = await testDatabase();
   const deps = await createDeps(testConfig(options.env), { database, ...options.overrides });
+  const untrack = trackJobQueue(deps.database, deps.queue);
   const app = await buildApp(deps);
   options.configure?.(app);
   await app.ready();
@@ -38,6 +39,7 @@ export async function createTestApp(
     app,
     deps,
     async close() {
+      untrack();
       await app.close();
       await deps.close();
     },

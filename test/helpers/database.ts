@@ -7,6 +7,17 @@ import { migrate } from "../../src/db/migrate.ts";
 
 let shared: Promise<Database> | undefined;
 
+type JobQueueLike = { boss: { deleteAllJobs(): Promise<unknown> } };
+/** The job queues open on each test database: resetDatabase empties their jobs through pg-boss. */
+const jobQueues = new Map<Database, Set<JobQueueLike>>();
+
+/** Lets resetDatabase(database) empty this queue's jobs too; call the result before closing it. */
+export function trackJobQueue(database: Database, queue: JobQueueLike): () => void {
+  const queues = jobQueues.get(database) ?? new Set();
+  jobQueues.set(database, queues.add(queue));
+  return () => queues.delete(queue);
+}
+
 /** Creates an empty database of its own on the server behind TEST_DATABASE_URL. */
 export async function createScratchPostgres(baseUrl: string, label: string): Promise<string> {
   const name = `stratum_test_${process.env.STRATUM_TEST_RUN ?? "local"}_${label}_${process.pid}`;
@@ -56,10 +67,8 @@ export function testDatabase(): Promise<Database> {
 /** Empties every application table, so each test starts from nothing. */
 export async function resetDatabase(database: Database): Promise<void> {
   // Jobs live in pg-boss's own schema; tests that count them start from none too.
-  const [boss] = await database.rows<{ job: string | null }>(
-    sql`select to_regclass('pgboss.job')::text as job`,
-  );
-  if (boss?.job) await database.db.execute(sql`truncate pgboss.job, pgboss.archive`);
+  const [queue] = jobQueues.get(database) ?? [];
+  await queue?.boss.deleteAllJobs();
   const tables = await database.rows<{ tablename: string }>(
     sql`select tablename from pg_tables where schemaname = 'public'`,
   );

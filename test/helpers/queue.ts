@@ -21,20 +21,34 @@ export function drainQueue(deps: Deps, options: { now?: boolean } = {}): Promise
 
 /** Jobs of one name (or all), oldest first, in every state: "a mail.send job was enqueued". */
 export async function queuedJobs(deps: Deps, name?: string): Promise<QueuedJob[]> {
-  const { rows } = await deps.queue.boss.getDb().executeSql(
-    `select id, name, state::text as state, data, retry_count, start_after from pgboss.job
-       where ($1::text is null or name = $1) and name not like '\\_\\_pgboss%'
-       order by created_on, id`,
-    [name ?? null],
-  );
-  return rows.map((row) => ({
-    id: String(row.id),
-    name: String(row.name),
-    state: String(row.state),
-    data: row.data as Record<string, unknown>,
-    retryCount: Number(row.retry_count),
-    startAfter: new Date(row.start_after as string),
+  const { boss, jobs } = deps.queue;
+  const names = name ? [name] : jobs.map((job) => job.name);
+  const found = (await Promise.all(names.map((n) => boss.findJobs(n, { limit: 100_000 })))).flat();
+  found.sort((a, b) => a.createdOn.getTime() - b.createdOn.getTime() || a.id.localeCompare(b.id));
+  return found.map((job) => ({
+    id: job.id,
+    name: job.name,
+    state: job.state,
+    data: job.data as Record<string, unknown>,
+    retryCount: job.retryCount,
+    startAfter: new Date(job.startAfter),
   }));
+}
+
+/**
+ * As if a worker died after a job's effect and before marking it done: takes the oldest due job
+ * of `name`, runs its handler, and fails the run the way pg-boss does once its expiry passes.
+ * Returns the job's id; the job waits for its retry (`drainQueue(deps, { now: true })`).
+ */
+export async function crashAfterEffect(deps: Deps, name: string): Promise<string> {
+  const { boss, jobs } = deps.queue;
+  const definition = jobs.find((job) => job.name === name);
+  const [job] = await boss.fetch<unknown>(name, { includeMetadata: true });
+  if (!definition || !job) throw new Error(`no ${name} job to run`);
+  const run = { id: job.id, name, attempt: job.retryCount + 1 };
+  await definition.handle(definition.payload.parse(job.data), deps, run);
+  await boss.fail(name, job.id, { message: "worker died" });
+  return job.id;
 }
 
 /** Messages the development transport stored, newest first: "the mail arrived". */

@@ -136,8 +136,9 @@ describe("mail over SMTP", () => {
 
     expect(await drainQueue(ctx.deps, { now: true })).toBe(1);
     expect(received).toEqual([]);
+    // The job ends cancelled (no further attempt); its dead letter carries the rejection.
     expect((await queuedJobs(ctx.deps, "mail.send"))[0]).toMatchObject({
-      state: "failed",
+      state: "cancelled",
       retryCount: 0,
     });
     expect(await ctx.deps.queue.failed()).toMatchObject([

@@ -3,7 +3,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createTestApp, type TestContext, testConfig } from "../../../test/helpers/app.ts";
 import { resetDatabase } from "../../../test/helpers/database.ts";
-import { drainQueue, outboxMessages, queuedJobs } from "../../../test/helpers/queue.ts";
+import {
+  crashAfterEffect,
+  drainQueue,
+  outboxMessages,
+  queuedJobs,
+} from "../../../test/helpers/queue.ts";
 import { ConfigError } from "../../config.ts";
 import { defineMailTemplate, escapeHtml } from "./mail.templates.ts";
 
@@ -65,16 +70,14 @@ describe("mail with the development outbox", () => {
   });
 
   it("does not send twice when the same job runs again", async () => {
-    const id = await ctx.deps.queue.send(
+    await ctx.deps.queue.send(
       "mail.send",
       welcome.message("once@example.com", { name: "Once", link: "https://example.com" }),
     );
-    await drainQueue(ctx.deps);
     // As if the worker died after sending but before marking the job done: it runs again.
-    await ctx.deps.queue.boss
-      .getDb()
-      .executeSql("update pgboss.job set state = 'retry', completed_on = null where id = $1", [id]);
-    expect(await drainQueue(ctx.deps)).toBe(1);
+    await crashAfterEffect(ctx.deps, "mail.send");
+    expect(await outboxMessages(ctx.deps)).toHaveLength(1);
+    expect(await drainQueue(ctx.deps, { now: true })).toBe(1);
     expect(await outboxMessages(ctx.deps)).toHaveLength(1);
   });
 
