@@ -79,7 +79,7 @@ type BossOptions = {
   runsJobs: boolean;
 };
 
-/** The schema pg-boss 10 (this project up to 0.2.0) installed its tables in. */
+/** The schema pg-boss 10 (this project up to 0.1.0) installed its tables in. */
 export const LEGACY_BOSS_SCHEMA = "pgboss";
 
 export type Boss = {
