@@ -1,11 +1,9 @@
-import { Writable } from "node:stream";
-import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createTestApp, type TestContext } from "../../test/helpers/app.ts";
 import { resetDatabase } from "../../test/helpers/database.ts";
+import { capturingLogger } from "../../test/helpers/logs.ts";
 import { drainQueue } from "../../test/helpers/queue.ts";
-import { loggerOptions } from "../lib/logger.ts";
 import type { Readiness } from "../modules/health/health.service.ts";
 import { defineJob } from "./define.ts";
 import { startWorkerHttp, type WorkerHttp } from "./http.ts";
@@ -19,23 +17,6 @@ const observedJob = defineJob({
     if (fail) throw new Error("the handler gave up");
   },
 });
-
-type Line = Record<string, unknown> & { msg?: string; level?: number };
-
-function capturingLogger() {
-  const lines: Line[] = [];
-  const raw: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, callback) {
-      for (const line of String(chunk).trim().split("\n")) {
-        raw.push(line);
-        lines.push(JSON.parse(line));
-      }
-      callback();
-    },
-  });
-  return { logger: pino(loggerOptions({ logLevel: "info" }), stream), lines, raw };
-}
 
 /** A clock the test moves: waiting ten minutes costs nothing. */
 function movableClock(start = new Date("2026-12-03T10:00:00Z")) {
@@ -56,7 +37,7 @@ async function oldestAge(ctx: TestContext, queue: string): Promise<number | unde
 }
 
 describe("job run log lines", () => {
-  const { logger, lines, raw } = capturingLogger();
+  const { logger, lines, text, clear } = capturingLogger();
   let ctx: TestContext;
   beforeAll(async () => {
     ctx = await createTestApp({ overrides: { logger, jobs: [observedJob] } });
@@ -64,8 +45,7 @@ describe("job run log lines", () => {
   afterAll(() => ctx.close());
   beforeEach(async () => {
     await resetDatabase(ctx.deps.database);
-    lines.length = 0;
-    raw.length = 0;
+    clear();
   });
 
   const send = (fail: boolean) =>
@@ -83,7 +63,7 @@ describe("job run log lines", () => {
     expect(lines.filter((line) => line.msg === "job completed")).toEqual([
       expect.objectContaining({ level: 30, job, durationMs: expect.any(Number) }),
     ]);
-    expect(raw.join("\n")).not.toContain("payload-secret-42");
+    expect(text()).not.toContain("payload-secret-42");
   });
 
   it("logs a failure at warn while it will be retried and at error once it failed for good", async () => {
@@ -107,7 +87,7 @@ describe("job run log lines", () => {
         durationMs: expect.any(Number),
       }),
     ]);
-    expect(raw.join("\n")).not.toContain("payload-secret-42");
+    expect(text()).not.toContain("payload-secret-42");
   });
 });
 

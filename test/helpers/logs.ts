@@ -5,7 +5,12 @@ import { type Logger, loggerOptions } from "../../src/lib/logger.ts";
 export type LogLine = Record<string, unknown> & { msg?: string; level?: number };
 
 /** A logger with the application's options (serializers, redaction) whose lines a test reads. */
-export function capturingLogger(): { logger: Logger; lines: LogLine[]; text(): string } {
+export function capturingLogger(): {
+  logger: Logger;
+  lines: LogLine[];
+  text(): string;
+  clear(): void;
+} {
   const lines: LogLine[] = [];
   const raw: string[] = [];
   const stream = new Writable({
@@ -18,5 +23,9 @@ export function capturingLogger(): { logger: Logger; lines: LogLine[]; text(): s
     },
   });
   const logger = pino(loggerOptions({ logLevel: "info" }), stream);
-  return { logger, lines, text: () => raw.join("\n") };
+  const clear = () => {
+    lines.length = 0;
+    raw.length = 0;
+  };
+  return { logger, lines, text: () => raw.join("\n"), clear };
 }
