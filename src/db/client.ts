@@ -83,50 +83,6 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
   };
 }
 
-/** Whether a statement is prepared on PostgreSQL: every one but text search (see below). */
-export const preparable = (query: string): boolean => !query.includes("to_tsquery(");
-
-/** The postgres.js client behind a wrapped one, for callers that decide `prepare` themselves. */
-export const UNWRAPPED = Symbol("unwrapped postgres.js client");
-
-/**
- * Drizzle asks postgres.js for unnamed statements, and an unnamed statement costs a second round
- * trip and a fresh parse and plan on every call. Measured on the by-id read: ~2.8× the database
- * CPU of the same statements prepared. So every statement is prepared, in transactions too
- * (postgres.js caches them per connection by text), except text search: a generic plan of
- * `websearch_to_tsquery($1)` re-evaluates it per row (8.5 ms against 0.1 ms for a custom plan,
- * EXPLAIN ANALYZE at 20,000 recipes).
- * verify: raw-sql-allowed — it passes Drizzle's parameterized text through unchanged.
- */
-function preparingEverything<T extends postgres.Sql>(client: T): T {
-  const unsafe: postgres.Sql["unsafe"] = (query, parameters, options) =>
-    client.unsafe(query, parameters, { ...options, prepare: preparable(query) });
-  // A transaction (and a savepoint in it) hands its callback another client: wrap that one too.
-  const wrapped =
-    (method: "begin" | "savepoint") =>
-    (...args: unknown[]) => {
-      const callback = args.at(-1) as (tx: postgres.Sql) => unknown;
-      const call = (client as unknown as Record<string, (...a: unknown[]) => unknown>)[method];
-      return call?.apply(client, [
-        ...args.slice(0, -1),
-        (tx: postgres.Sql) => callback(preparingEverything(tx)),
-      ]);
-    };
-  const overrides: Record<PropertyKey, unknown> = {
-    unsafe,
-    begin: wrapped("begin"),
-    savepoint: wrapped("savepoint"),
-  };
-  return new Proxy(client, {
-    get: (target, property, receiver) => {
-      if (property === UNWRAPPED) return client;
-      return property in overrides && property in target
-        ? overrides[property]
-        : Reflect.get(target, property, receiver);
-    },
-  });
-}
-
 function openPostgres(url: string, options: DatabaseOptions): Database {
   const client = postgres(url, {
     max: options.database.poolSize,
@@ -143,7 +99,7 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
   });
   const { stats, logger } = withStats();
   const db = drizzlePostgres({
-    client: preparingEverything(client),
+    client,
     schema,
     logger,
     casing: "snake_case",

@@ -1,16 +1,22 @@
 import { randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { resetDatabase, testDatabase } from "../../test/helpers/database.ts";
+import {
+  createScratchPostgres,
+  resetDatabase,
+  testDatabase,
+  testDataDir,
+} from "../../test/helpers/database.ts";
 import { favorites } from "../modules/favorites/favorites.table.ts";
 import { recipes } from "../modules/recipes/recipes.table.ts";
 import { users } from "../modules/users/users.table.ts";
-import type { Database, Executor } from "./client.ts";
-import { reusable, reusableByShape } from "./prepared.ts";
+import { type Database, type Executor, openDatabase } from "./client.ts";
+import { migrate } from "./migrate.ts";
+import { prepared, preparedByShape, preparedExecutions } from "./prepared.ts";
 
 const p = sql.placeholder;
 
-describe("reusable statements", () => {
+describe("prepared statements", () => {
   let database: Database;
   let authorId: string;
   let recipeId: string;
@@ -67,7 +73,7 @@ describe("reusable statements", () => {
       .where(eq(recipes.id, p("id")));
 
   it("answers exactly what Drizzle answers for the same statement", async () => {
-    const statement = reusable(database.db, "test_detailed", detailed);
+    const statement = prepared(database.db, "test_detailed", detailed);
     const values = { id: recipeId, viewerId: authorId };
     const rows = await statement(values);
     expect(rows).toEqual(await detailed(database.db).execute(values));
@@ -88,7 +94,7 @@ describe("reusable statements", () => {
   });
 
   it("encodes placeholder values through their column, as Drizzle does", async () => {
-    const insert = reusable(database.db, "test_insert_user", (executor) =>
+    const insert = prepared(database.db, "test_insert_user", (executor) =>
       executor
         .insert(users)
         .values({
@@ -105,14 +111,14 @@ describe("reusable statements", () => {
   });
 
   it("runs on a caller's transaction, whose rollback undoes it", async () => {
-    const rename = reusable(database.db, "test_rename", (executor) =>
+    const rename = prepared(database.db, "test_rename", (executor) =>
       executor
         .update(users)
         .set({ name: sql`${p("name")}` })
         .where(eq(users.id, p("id")))
         .returning({ name: users.name }),
     );
-    const nameOf = reusable(database.db, "test_name_of", (executor) =>
+    const nameOf = prepared(database.db, "test_name_of", (executor) =>
       executor
         .select({ name: users.name })
         .from(users)
@@ -129,14 +135,14 @@ describe("reusable statements", () => {
   });
 
   it("runs writes without a selection, array parameters included", async () => {
-    const addFavorites = reusable(database.db, "test_add_favorites", (executor) =>
+    const addFavorites = prepared(database.db, "test_add_favorites", (executor) =>
       executor
         .insert(favorites)
         .select(
           sql`select user_id, ${p("recipeId")}::uuid, now() from unnest(${p("userIds")}::uuid[]) as user_id`,
         ),
     );
-    const removeFavorites = reusable(database.db, "test_remove_favorites", (executor) =>
+    const removeFavorites = prepared(database.db, "test_remove_favorites", (executor) =>
       executor.delete(favorites).where(eq(favorites.recipeId, p("recipeId"))),
     );
     const [other] = await database.db
@@ -154,25 +160,26 @@ describe("reusable statements", () => {
     expect(rows.map((row) => row.userId).sort()).toEqual([authorId, other?.id].sort());
   });
 
-  it("counts each call as one statement and names a missing value", async () => {
-    const statement = reusable(database.db, "test_counted", detailed);
-    const before = database.stats.queries;
+  it("counts each call as one statement, prepared, and names a missing value", async () => {
+    const statement = prepared(database.db, "test_counted", detailed);
+    const before = { queries: database.stats.queries, prepared: preparedExecutions(database.db) };
     await statement({ id: recipeId, viewerId: null });
-    await statement({ id: recipeId, viewerId: null });
-    expect(database.stats.queries - before).toBe(2);
+    await database.db.transaction((tx) => statement({ id: recipeId, viewerId: null }, tx));
+    expect(database.stats.queries - before.queries).toBe(2);
+    expect(preparedExecutions(database.db) - before.prepared).toBe(2);
     await expect(statement({ id: recipeId })).rejects.toThrow(
       'No value for placeholder "viewerId" was provided',
     );
   });
 
-  it("leaves nested selections to Drizzle, with the same answer", async () => {
+  it("maps nested selections, on the database and in a transaction", async () => {
     const nested = (executor: Executor) =>
       executor
         .select({ id: recipes.id, author: { id: users.id, name: users.name } })
         .from(recipes)
         .innerJoin(users, eq(users.id, recipes.authorId))
         .where(eq(recipes.id, p("id")));
-    const statement = reusable(database.db, "test_nested", nested);
+    const statement = prepared(database.db, "test_nested", nested);
     const expected = [{ id: recipeId, author: { id: authorId, name: "Ada" } }];
     expect(await statement({ id: recipeId })).toEqual(expected);
     await database.db.transaction(async (tx) => {
@@ -182,7 +189,7 @@ describe("reusable statements", () => {
 
   it("builds one statement per shape", async () => {
     let builds = 0;
-    const byShape = reusableByShape(
+    const byShape = preparedByShape(
       database.db,
       "test_shape",
       (withName: boolean) => (withName ? "name" : "id"),
@@ -194,9 +201,60 @@ describe("reusable statements", () => {
           .where(eq(users.id, p("id")));
       },
     );
+    const before = preparedExecutions(database.db);
     expect(await byShape(true, { id: authorId })).toEqual([{ value: "Ada" }]);
     expect(await byShape(false, { id: authorId })).toEqual([{ value: authorId }]);
     expect(await byShape(true, { id: authorId })).toEqual([{ value: "Ada" }]);
     expect(builds).toBe(2);
+    expect(preparedExecutions(database.db) - before).toBe(3);
+  });
+});
+
+// What `prepared` promises is a statement PostgreSQL parses once per connection: the server's
+// own list of the connection's prepared statements shows it (one connection, so the same one).
+describe.runIf(process.env.TEST_DATABASE_URL)("prepared statements on PostgreSQL", () => {
+  it("are prepared on the connection, in transactions too", async () => {
+    const url = await createScratchPostgres(process.env.TEST_DATABASE_URL as string, "prep");
+    const open = (poolSize: number) =>
+      openDatabase({
+        dataDir: testDataDir,
+        database: { url, embedded: false, poolSize, statementTimeoutMs: 10_000 },
+      });
+    const migrating = await open(2); // migrations hold a lock on a connection of their own
+    await migrate(migrating).finally(() => migrating.close());
+    const database = await open(1);
+    try {
+      const { db } = database;
+      const byEmail = prepared(db, "test_by_email", (executor) =>
+        executor
+          .select({ id: users.id })
+          .from(users)
+          .where(eq(users.email, p("email"))),
+      );
+      const byName = preparedByShape(
+        db,
+        "test_by_name",
+        (exact: boolean) => String(exact),
+        (executor, exact) =>
+          executor
+            .select({ id: users.id })
+            .from(users)
+            .where(exact ? eq(users.name, p("name")) : sql`${users.name} ilike ${p("name")}`),
+      );
+      await byEmail({ email: "a@example.com" });
+      await db.transaction((tx) => byName(true, { name: "Ada" }, tx));
+      await db.select({ id: users.id }).from(users).where(eq(users.passwordHash, "x"));
+      const statements = await database.rows<{ statement: string }>(
+        sql`select statement from pg_prepared_statements`,
+      );
+      const texts = statements.map((row) => row.statement);
+      expect(texts).toContainEqual(expect.stringMatching(/where "users"\."email" = \$1$/));
+      expect(texts).toContainEqual(expect.stringMatching(/where "users"\."name" = \$1$/));
+      // Not yet run, and a statement sent without `prepared`: neither is on the connection.
+      expect(texts.some((text) => text.includes("ilike"))).toBe(false);
+      expect(texts.some((text) => text.includes("password_hash"))).toBe(false);
+    } finally {
+      await database.close();
+    }
   });
 });

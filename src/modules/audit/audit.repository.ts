@@ -1,14 +1,20 @@
 import { and, eq, lt, or, sql } from "drizzle-orm";
 import type { Db, Executor } from "../../db/client.ts";
+import { preparedInsert } from "../../db/prepared.ts";
 import { type AuditEventRow, auditEvents } from "./audit.table.ts";
 
 export type NewAuditEvent = Omit<AuditEventRow, "id">;
 export type AuditListKey = { createdAt: string; id: string };
 
 export function createAuditRepository(db: Db) {
+  // Every login, logout and refresh records an event.
+  const insertEvent = preparedInsert(db, "audit_event_insert", (tx, row: NewAuditEvent) =>
+    tx.insert(auditEvents).values(row),
+  );
+
   return {
     async insert(values: NewAuditEvent, tx: Executor = db): Promise<void> {
-      await tx.insert(auditEvents).values(values);
+      await insertEvent(values, tx);
     },
 
     /**

@@ -1,6 +1,6 @@
 import { and, eq, gt, isNull, lt, ne, or, sql } from "drizzle-orm";
 import type { Db, Executor } from "../../db/client.ts";
-import { reusable } from "../../db/prepared.ts";
+import { prepared, preparedInsert } from "../../db/prepared.ts";
 import { users } from "../users/users.table.ts";
 import { refreshTokens, type SessionRow, sessions } from "./auth.table.ts";
 
@@ -17,7 +17,15 @@ export type NewRefreshToken = {
 export type SessionListKey = { createdAt: string; id: string };
 
 export function createSessionsRepository(db: Db) {
-  const active = reusable(db, "session_active", (tx) =>
+  const insertSession = preparedInsert(db, "session_insert", (tx, row: NewSession) =>
+    tx.insert(sessions).values(row).returning(),
+  );
+  const insertRefreshToken = preparedInsert(
+    db,
+    "refresh_token_insert",
+    (tx, row: NewRefreshToken) => tx.insert(refreshTokens).values(row),
+  );
+  const active = prepared(db, "session_active", (tx) =>
     tx
       .select({
         id: sessions.id,
@@ -39,7 +47,7 @@ export function createSessionsRepository(db: Db) {
 
   return {
     async insert(values: NewSession, tx: Executor = db): Promise<SessionRow> {
-      const [row] = await tx.insert(sessions).values(values).returning();
+      const [row] = await insertSession(values, tx);
       return row as SessionRow;
     },
 
@@ -112,7 +120,7 @@ export function createSessionsRepository(db: Db) {
     },
 
     async insertRefreshToken(values: NewRefreshToken, tx: Executor = db): Promise<void> {
-      await tx.insert(refreshTokens).values(values);
+      await insertRefreshToken(values, tx);
     },
 
     /**

@@ -6,7 +6,9 @@ import {
   signUp,
   type TestUser,
 } from "../../../test/factories/recipes.ts";
+import { createUser } from "../../../test/factories/users.ts";
 import { createTestApp, type TestContext } from "../../../test/helpers/app.ts";
+import { preparedExecutions } from "../../db/prepared.ts";
 import { CreateRecipeBody } from "./recipes.schema.ts";
 
 let ctx: TestContext;
@@ -93,5 +95,50 @@ describe("SQL statements per request (no N+1)", () => {
       recipes: ids.slice(0, 1),
     });
     expect(await statementsFor("/api/shopping-list", reader, "POST", { recipes: ids })).toBe(one);
+  });
+});
+
+// The benchmark's requests and searches: every statement they send must be a named prepared
+// statement (a repository that sends one some other way fails here).
+describe("prepared statements on the hot paths", () => {
+  async function statementsOf(
+    request: { method?: "GET" | "POST"; url: string; payload?: object },
+    user?: TestUser,
+  ) {
+    const { database } = ctx.deps;
+    const before = { sent: database.stats.queries, prepared: preparedExecutions(database.db) };
+    const response = await ctx.app.inject({ ...request, headers: user?.headers });
+    expect(response.statusCode).toBeLessThan(300);
+    const sent = database.stats.queries - before.sent;
+    return { sent, unprepared: sent - (preparedExecutions(database.db) - before.prepared) };
+  }
+
+  it("reads, lists, searches and creates recipes with prepared statements only", async () => {
+    const page = (await ctx.app.inject({ url: `/api/recipes?author=${many.id}` })).json();
+    const id = page.items[0].id;
+    const requests = [
+      [{ url: `/api/recipes/${id}` }, undefined],
+      [{ url: `/api/recipes/${id}` }, reader],
+      [{ url: "/api/recipes?limit=20" }, undefined],
+      [{ url: "/api/recipes?limit=20" }, reader],
+      [{ url: "/api/recipes?q=thing&limit=20" }, undefined],
+      [{ url: "/api/recipes?q=thing&sort=relevance&ingredient=thing&tag=x" }, reader],
+      [{ method: "POST", url: "/api/recipes", payload: recipeBody({ tags: ["a", "b"] }) }, few],
+    ] as const;
+    for (const [request, user] of requests) {
+      const { sent, unprepared } = await statementsOf(request, user);
+      expect({ url: request.url, sent: sent > 0, unprepared }).toEqual({
+        url: request.url,
+        sent: true,
+        unprepared: 0,
+      });
+    }
+  });
+
+  it("logs in with prepared statements only", async () => {
+    const email = `cook-${randomUUID()}@example.com`;
+    const { password } = await createUser(ctx, { email });
+    const login = { method: "POST", url: "/api/auth/login", payload: { email, password } } as const;
+    expect(await statementsOf(login)).toEqual({ sent: expect.any(Number), unprepared: 0 });
   });
 });

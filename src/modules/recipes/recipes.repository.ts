@@ -1,6 +1,6 @@
 import { and, asc, eq, getTableColumns, gt, inArray, type SQL, sql } from "drizzle-orm";
 import type { Db, Executor } from "../../db/client.ts";
-import { reusable, reusableByShape } from "../../db/prepared.ts";
+import { prepared, preparedByShape } from "../../db/prepared.ts";
 import { favorites } from "../favorites/favorites.table.ts";
 import { tagCounts } from "../tags/tags.table.ts";
 import { users } from "../users/users.table.ts";
@@ -94,7 +94,7 @@ const summarySelection = {
 
 export function createRecipesRepository(db: Db) {
   const byId = (viewer: boolean) =>
-    reusable(db, viewer ? "recipe_by_id_viewer" : "recipe_by_id", (tx) =>
+    prepared(db, viewer ? "recipe_by_id_viewer" : "recipe_by_id", (tx) =>
       tx
         .select({ ...recipeColumns, authorName: users.name, favorited })
         .from(recipes)
@@ -105,7 +105,7 @@ export function createRecipesRepository(db: Db) {
   const byIdFor = { anonymous: byId(false), viewer: byId(true) };
 
   // Children of any number of recipes, one array parameter, so one statement text for all.
-  const ingredientsOfIds = reusable(db, "recipe_ingredients_of", (tx) =>
+  const ingredientsOfIds = prepared(db, "recipe_ingredients_of", (tx) =>
     tx
       .select()
       .from(recipeIngredients)
@@ -113,21 +113,21 @@ export function createRecipesRepository(db: Db) {
       .orderBy(asc(recipeIngredients.recipeId), asc(recipeIngredients.position)),
   );
   // Tags are slugs; ordered by code point whatever the database's collation, as `sortTags`.
-  const tagsOfIds = reusable(db, "recipe_tags_of", (tx) =>
+  const tagsOfIds = prepared(db, "recipe_tags_of", (tx) =>
     tx
       .select()
       .from(recipeTags)
       .where(sql`${recipeTags.recipeId} = any(${p("ids")}::uuid[])`)
       .orderBy(sql`${recipeTags.tag} collate "C"`),
   );
-  const nameOf = reusable(db, "recipe_author_name", (tx) =>
+  const nameOf = prepared(db, "recipe_author_name", (tx) =>
     tx
       .select({ name: users.name })
       .from(users)
       .where(eq(users.id, p("id"))),
   );
 
-  const page = reusableByShape(db, "recipes_list", listShape, (tx, params: RecipeListParams) => {
+  const page = preparedByShape(db, "recipes_list", listShape, (tx, params: RecipeListParams) => {
     const { orderBy, sortKey, after } = listOrder(params);
     return tx
       .select({ ...summarySelection, sortKey })
@@ -139,51 +139,90 @@ export function createRecipesRepository(db: Db) {
       .limit(p("limit"));
   });
 
-  const insertRecipe = reusable(db, "recipe_insert", (tx) =>
-    tx
-      .insert(recipes)
-      .values({
-        authorId: p("authorId"),
-        title: p("title"),
-        description: p("description"),
-        servings: p("servings"),
-        prepMinutes: p("prepMinutes"),
-        cookMinutes: p("cookMinutes"),
-        visibility: p("visibility"),
-        steps: p("steps"),
-        createdAt: p("createdAt"),
-        updatedAt: p("updatedAt"),
-        ...searchDocumentsOf(p("title"), p("description"), p("names")),
-      })
-      .returning(recipeColumns),
-  );
-  // Children as arrays, one element per row: one statement text whatever their number.
-  const insertIngredients = reusable(db, "recipe_ingredients_insert", (tx) =>
-    tx.insert(recipeIngredients).select(
-      sql`select ${p("recipeId")}::uuid, (row.ord - 1)::int, row.name, row.quantity, row.unit,
-          row.note
-        from unnest(${p("names")}::text[], ${p("quantities")}::float8[], ${p("units")}::text[],
-          ${p("notes")}::text[]) with ordinality as row(name, quantity, unit, note, ord)
-        order by row.ord`,
-    ),
-  );
-  const insertTags = reusable(db, "recipe_tags_insert", (tx) =>
-    tx.insert(recipeTags).select(sql`select ${p("recipeId")}::uuid, unnest(${p("tags")}::text[])`),
-  );
+  const recipeValues = {
+    authorId: p("authorId"),
+    title: p("title"),
+    description: p("description"),
+    servings: p("servings"),
+    prepMinutes: p("prepMinutes"),
+    cookMinutes: p("cookMinutes"),
+    visibility: p("visibility"),
+    steps: p("steps"),
+    createdAt: p("createdAt"),
+    updatedAt: p("updatedAt"),
+    ...searchDocumentsOf(p("title"), p("description"), p("ingredientText")),
+  };
+  // Children as arrays, one element per row: one statement text whatever their number. `id` is
+  // the recipe's id: a placeholder, or the id a create's first step returned.
+  const ingredientRows = (id: unknown) =>
+    sql`select ${id}::uuid, (row.ord - 1)::int, row.name, row.quantity, row.unit, row.note
+      from unnest(${p("names")}::text[], ${p("quantities")}::float8[], ${p("units")}::text[],
+        ${p("notes")}::text[]) with ordinality as row(name, quantity, unit, note, ord)
+      order by row.ord`;
+  const tagRows = (id: unknown) => sql`select ${id}::uuid, unnest(${p("tags")}::text[])`;
   // Rows go in the order given (tag order), so concurrent writers lock them in the same order.
-  const addTagCounts = reusable(db, "tag_counts_add", (tx) =>
+  const addTagCountsTo = (tx: Executor) =>
     tx
       .insert(tagCounts)
       .select(
         sql`select row.tag, row.delta
-          from unnest(${p("tags")}::text[], ${p("deltas")}::int[]) with ordinality as row(tag, delta, ord)
+          from unnest(${p("countTags")}::text[], ${p("deltas")}::int[]) with ordinality as row(tag, delta, ord)
           order by row.ord`,
       )
       .onConflictDoUpdate({
         target: tagCounts.tag,
         set: { publicCount: sql`${tagCounts.publicCount} + excluded.public_count` },
-      }),
+      });
+
+  // A whole create in one statement (data-modifying CTEs): the recipe, its ingredients, its
+  // tags and the tag counts. One round trip, atomic without a transaction, prepared once.
+  const createRecipe = prepared(db, "recipe_create", (tx) => {
+    const inserted = tx
+      .$with("inserted")
+      .as(tx.insert(recipes).values(recipeValues).returning(recipeColumns));
+    const ingredientsInserted = tx.$with("ingredients_inserted").as(
+      tx
+        .insert(recipeIngredients)
+        .select(sql`${ingredientRows(sql`(select ${inserted.id} from ${inserted})`)}`)
+        .returning({ recipeId: recipeIngredients.recipeId }),
+    );
+    const tagsInserted = tx.$with("tags_inserted").as(
+      tx
+        .insert(recipeTags)
+        .select(tagRows(sql`(select ${inserted.id} from ${inserted})`))
+        .returning({ recipeId: recipeTags.recipeId }),
+    );
+    const countsAdded = tx
+      .$with("counts_added")
+      .as(addTagCountsTo(tx).returning({ tag: tagCounts.tag }));
+    return tx
+      .with(inserted, ingredientsInserted, tagsInserted, countsAdded)
+      .select()
+      .from(inserted);
+  });
+  const insertIngredients = prepared(db, "recipe_ingredients_insert", (tx) =>
+    tx.insert(recipeIngredients).select(ingredientRows(p("recipeId"))),
   );
+  const insertTags = prepared(db, "recipe_tags_insert", (tx) =>
+    tx.insert(recipeTags).select(tagRows(p("recipeId"))),
+  );
+  const addTagCounts = prepared(db, "tag_counts_add", addTagCountsTo);
+
+  /** Children and tag counts as the array parameters the statements above take. */
+  const childValues = (ingredients: IngredientValues[], tags: string[]) => ({
+    names: ingredients.map((ingredient) => ingredient.name),
+    quantities: ingredients.map((ingredient) => ingredient.quantity),
+    units: ingredients.map((ingredient) => ingredient.unit),
+    notes: ingredients.map((ingredient) => ingredient.note),
+    tags,
+  });
+  /** Nonzero changes in tag order, so concurrent writers lock rows in the same order. */
+  const countValues = (changes: TagCountChange[]) => {
+    const rows = changes
+      .filter((change) => change.delta !== 0)
+      .sort((a, b) => (a.tag < b.tag ? -1 : 1));
+    return { countTags: rows.map((row) => row.tag), deltas: rows.map((row) => row.delta) };
+  };
 
   async function insertChildren(
     tx: Executor,
@@ -191,19 +230,9 @@ export function createRecipesRepository(db: Db) {
     ingredients: IngredientValues[],
     tags: string[],
   ): Promise<void> {
-    if (ingredients.length > 0) {
-      await insertIngredients(
-        {
-          recipeId,
-          names: ingredients.map((ingredient) => ingredient.name),
-          quantities: ingredients.map((ingredient) => ingredient.quantity),
-          units: ingredients.map((ingredient) => ingredient.unit),
-          notes: ingredients.map((ingredient) => ingredient.note),
-        },
-        tx,
-      );
-    }
-    if (tags.length > 0) await insertTags({ recipeId, tags }, tx);
+    const values = { recipeId, ...childValues(ingredients, tags) };
+    if (ingredients.length > 0) await insertIngredients(values, tx);
+    if (tags.length > 0) await insertTags(values, tx);
   }
 
   return {
@@ -243,16 +272,23 @@ export function createRecipesRepository(db: Db) {
       return tagsOfIds({ ids: recipeIds }, tx);
     },
 
-    async insert(
+    /**
+     * Creates a recipe with its ingredients and tags and applies `tagCountChanges`, in one
+     * statement. Returns the row as written.
+     */
+    async create(
       values: RecipeValues & { authorId: string; createdAt: Date },
       ingredients: IngredientValues[],
       tags: string[],
-      tx: Executor = db,
+      tagCountChanges: TagCountChange[],
     ): Promise<Omit<RecipeRecord, "authorName" | "favorited">> {
-      const [row] = await insertRecipe({ ...values, names: ingredientNames(ingredients) }, tx);
-      const record = row as Omit<RecipeRecord, "authorName" | "favorited">;
-      await insertChildren(tx, record.id, ingredients, tags);
-      return record;
+      const [row] = await createRecipe({
+        ...values,
+        ingredientText: ingredientNames(ingredients),
+        ...childValues(ingredients, tags),
+        ...countValues(tagCountChanges),
+      });
+      return row as Omit<RecipeRecord, "authorName" | "favorited">;
     },
 
     async authorName(userId: string): Promise<string | undefined> {
@@ -287,15 +323,10 @@ export function createRecipesRepository(db: Db) {
      * Adds to the public-recipe count of each tag. Rows are written in tag order, so concurrent
      * writers lock them in the same order and cannot deadlock.
      */
+    /** Adds to the public-recipe count of each tag (rows written in tag order). */
     async adjustTagCounts(changes: TagCountChange[], tx: Executor = db): Promise<void> {
-      const rows = changes
-        .filter((change) => change.delta !== 0)
-        .sort((a, b) => (a.tag < b.tag ? -1 : 1));
-      if (rows.length === 0) return;
-      await addTagCounts(
-        { tags: rows.map((row) => row.tag), deltas: rows.map((row) => row.delta) },
-        tx,
-      );
+      const values = countValues(changes);
+      if (values.countTags.length > 0) await addTagCounts(values, tx);
     },
 
     /** A page of one author's recipes in id order, for exporting an account. */

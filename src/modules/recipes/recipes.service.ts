@@ -133,21 +133,14 @@ export function createRecipesService({ db, recipesRepository: repo, clock }: Rec
       const { ingredients, tags, ...fields } = input;
       const authorName = await repo.authorName(actor.userId);
       if (authorName === undefined) throw new UnauthorizedError("unauthorized");
-      // The answer is built from what was written (the row as returned, the validated children)
-      // rather than read back: three statements fewer in the transaction.
-      const record = await db.transaction(async (tx) => {
-        const row = await repo.insert(
-          { ...fields, authorId: actor.userId, createdAt: now, updatedAt: now },
-          ingredients,
-          tags,
-          tx,
-        );
-        await repo.adjustTagCounts(
-          tagCountChanges(null, { tags, visibility: fields.visibility }),
-          tx,
-        );
-        return row;
-      });
+      // One statement writes it all; the answer is built from what was written (the row as
+      // returned, the validated children) rather than read back.
+      const record = await repo.create(
+        { ...fields, authorId: actor.userId, createdAt: now, updatedAt: now },
+        ingredients,
+        tags,
+        tagCountChanges(null, { tags, visibility: fields.visibility }),
+      );
       const children = ingredients.map((ingredient, position) => ({
         ...ingredient,
         recipeId: record.id,

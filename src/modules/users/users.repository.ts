@@ -1,5 +1,6 @@
 import { and, eq, ilike, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import type { Db, Executor } from "../../db/client.ts";
+import { prepared } from "../../db/prepared.ts";
 import { ConflictError, isUniqueViolation } from "../../lib/errors.ts";
 import { type NewUserRow, type UserRow, users } from "./users.table.ts";
 
@@ -13,14 +14,28 @@ function escapeLike(text: string): string {
 }
 
 export function createUsersRepository(db: Db) {
+  // Every login reads the account by email and again by id in its transaction.
+  const byId = prepared(db, "user_by_id", (tx) =>
+    tx
+      .select()
+      .from(users)
+      .where(eq(users.id, sql.placeholder("id"))),
+  );
+  const byEmail = prepared(db, "user_by_email", (tx) =>
+    tx
+      .select()
+      .from(users)
+      .where(eq(users.email, sql.placeholder("email"))),
+  );
+
   return {
     async findById(id: string, tx: Executor = db): Promise<UserRow | undefined> {
-      const [row] = await tx.select().from(users).where(eq(users.id, id));
+      const [row] = await byId({ id }, tx);
       return row;
     },
 
     async findByEmail(email: string, tx: Executor = db): Promise<UserRow | undefined> {
-      const [row] = await tx.select().from(users).where(eq(users.email, email));
+      const [row] = await byEmail({ email }, tx);
       return row;
     },
 
