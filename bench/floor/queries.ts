@@ -120,47 +120,46 @@ export function createQueries(sql: postgres.Sql) {
     },
 
     /**
-     * The recipe, its children and the tag counts, as the repository writes them (children and
-     * counts as array parameters); answers the recipe row as written.
+     * The recipe, its children and the tag counts in one statement, as the repository writes
+     * them (data-modifying CTEs; children and counts as array parameters); answers the recipe
+     * row as written.
      */
-    async insertRecipe(transaction: Tx, authorId: string, recipe: NewRecipe, now: Date) {
-      const tx = run(transaction);
+    async insertRecipe(authorId: string, recipe: NewRecipe, now: Date) {
       const names = recipe.ingredients.map((ingredient) => ingredient.name).join(" ");
-      const [row] = await tx<Omit<RecipeRow, "author_name" | "favorited">[]>`
-        insert into recipes (author_id, title, description, servings, prep_minutes,
-          cook_minutes, visibility, steps, search, ingredient_search, created_at, updated_at)
-        values (${authorId}, ${recipe.title}, ${recipe.description}, ${recipe.servings},
-          ${recipe.prepMinutes}, ${recipe.cookMinutes}, ${recipe.visibility}, ${recipe.steps},
-          setweight(to_tsvector('english', ${recipe.title}::text), 'A')
-            || setweight(to_tsvector('english', ${recipe.description}::text), 'B')
-            || setweight(to_tsvector('english', ${names}::text), 'C'),
-          to_tsvector('simple', ${names}::text), ${now}, ${now})
-        returning id, author_id, title, description, servings, prep_minutes, cook_minutes,
-          visibility, steps, rating_count, rating_sum, version, created_at, updated_at`;
-      const written = row as Omit<RecipeRow, "author_name" | "favorited">;
       const { ingredients, tags } = recipe;
-      if (ingredients.length > 0) {
-        await tx`insert into recipe_ingredients
-          select ${written.id}::uuid, (row.ord - 1)::int, row.name, row.quantity, row.unit, row.note
+      const counted = recipe.visibility === "public" ? [...tags].sort() : [];
+      const [row] = await sql<Omit<RecipeRow, "author_name" | "favorited">[]>`
+        with inserted as (
+          insert into recipes (author_id, title, description, servings, prep_minutes,
+            cook_minutes, visibility, steps, search, ingredient_search, created_at, updated_at)
+          values (${authorId}, ${recipe.title}, ${recipe.description}, ${recipe.servings},
+            ${recipe.prepMinutes}, ${recipe.cookMinutes}, ${recipe.visibility}, ${recipe.steps},
+            setweight(to_tsvector('english', ${recipe.title}::text), 'A')
+              || setweight(to_tsvector('english', ${recipe.description}::text), 'B')
+              || setweight(to_tsvector('english', ${names}::text), 'C'),
+            to_tsvector('simple', ${names}::text), ${now}, ${now})
+          returning id, author_id, title, description, servings, prep_minutes, cook_minutes,
+            visibility, steps, rating_count, rating_sum, version, created_at, updated_at),
+        ingredients_inserted as (
+          insert into recipe_ingredients
+          select (select id from inserted), (row.ord - 1)::int, row.name, row.quantity, row.unit,
+            row.note
           from unnest(${ingredients.map((i) => i.name)}::text[],
             ${ingredients.map((i) => i.quantity)}::float8[],
             ${ingredients.map((i) => i.unit)}::text[], ${ingredients.map((i) => i.note)}::text[])
             with ordinality as row(name, quantity, unit, note, ord)
-          order by row.ord`;
-      }
-      if (tags.length > 0) {
-        await tx`insert into recipe_tags select ${written.id}::uuid, unnest(${tags}::text[])`;
-        if (recipe.visibility === "public") {
-          const sorted = [...tags].sort();
-          await tx`insert into tag_counts (tag, public_count)
-            select row.tag, row.delta
-            from unnest(${sorted}::text[], ${sorted.map(() => 1)}::int[])
-              with ordinality as row(tag, delta, ord)
-            order by row.ord
-            on conflict (tag) do update set public_count = tag_counts.public_count + excluded.public_count`;
-        }
-      }
-      return written;
+          order by row.ord),
+        tags_inserted as (
+          insert into recipe_tags select (select id from inserted), unnest(${tags}::text[])),
+        counts_added as (
+          insert into tag_counts (tag, public_count)
+          select row.tag, row.delta
+          from unnest(${counted}::text[], ${counted.map(() => 1)}::int[])
+            with ordinality as row(tag, delta, ord)
+          order by row.ord
+          on conflict (tag) do update set public_count = tag_counts.public_count + excluded.public_count)
+        select * from inserted`;
+      return row as Omit<RecipeRow, "author_name" | "favorited">;
     },
 
     async userByEmail(email: string) {

@@ -122,11 +122,11 @@ const createRecipe: Handler = async (req, res, actor) => {
     })),
     tags: [...new Set((body.tags ?? []).map((tag) => tag.trim().toLowerCase()))],
   };
-  // As Stratum: the author's name, one transaction of writes, and the answer built from what was
+  // As Stratum: the author's name, one statement of writes, and the answer built from what was
   // written rather than read back.
   const authorName = await queries.authorName(actor.userId);
   if (authorName === undefined) return problem(res, 401, "unauthorized");
-  const row = await sql.begin((tx) => queries.insertRecipe(tx, actor.userId, input, new Date()));
+  const row = await queries.insertRecipe(actor.userId, input, new Date());
   const recipe = toRecipe(
     { ...row, author_name: authorName, favorited: false },
     input.ingredients.map((ingredient) => ({ recipe_id: row.id, ...ingredient })),
