@@ -135,6 +135,12 @@ describe("prepared statements on the hot paths", () => {
     }
   });
 
+  it("creates a recipe with the session check, the author's name and one write", async () => {
+    const body = recipeBody({ ingredients: ingredients(8), tags: ["a", "b", "c"] });
+    const created = { method: "POST", url: "/api/recipes", payload: body } as const;
+    expect(await statementsOf(created, few)).toEqual({ sent: 3, unprepared: 0 });
+  });
+
   it("logs in with prepared statements only", async () => {
     const email = `cook-${randomUUID()}@example.com`;
     const { password } = await createUser(ctx, { email });
