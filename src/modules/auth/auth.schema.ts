@@ -1,17 +1,40 @@
 import { z } from "zod";
 import { pageSchema } from "../../lib/pagination.ts";
 import { NameSchema, UserSchema } from "../users/users.schema.ts";
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, passwordLength } from "./password-policy.ts";
 
 /** Trimmed and lower-cased before anything else sees it. */
 export const EmailSchema = z.string().trim().toLowerCase().pipe(z.email().max(254));
 
-// The policy (8–128 characters, not common, not the email) is checked in the service, counting
-// code points; this bound only keeps absurd inputs away from the hasher.
+// A password being checked (login, the current password): any length an old policy allowed; the
+// bound only keeps absurd inputs away from the hasher.
 const PasswordInput = z.string().min(1).max(1024);
+
+/**
+ * A password being set. The length rule is checked here, counting code points as JSON Schema's
+ * minLength/maxLength do, so it is reported with every other field problem; the rules that need
+ * the list or the account (not common, not the email) are checked by the service.
+ */
+const NewPasswordInput = z
+  .string()
+  .refine((password) => passwordLength(password) >= PASSWORD_MIN_LENGTH, {
+    message: `must be at least ${PASSWORD_MIN_LENGTH} characters`,
+  })
+  .refine((password) => passwordLength(password) <= PASSWORD_MAX_LENGTH, {
+    message: `must be at most ${PASSWORD_MAX_LENGTH} characters`,
+  })
+  .meta({
+    minLength: PASSWORD_MIN_LENGTH,
+    maxLength: PASSWORD_MAX_LENGTH,
+    description:
+      `${PASSWORD_MIN_LENGTH}–${PASSWORD_MAX_LENGTH} characters (Unicode code points), any ` +
+      "characters. The server also refuses one of the most common passwords (checked as typed " +
+      "and lower-cased) and the account's email: 400 validation_failed on this field.",
+  });
 
 export const RegisterBody = z.object({
   email: EmailSchema,
-  password: PasswordInput,
+  password: NewPasswordInput,
   name: NameSchema,
 });
 export const DeviceTokenSchema = z
@@ -33,12 +56,12 @@ export const LogoutBody = z
   .nullish();
 export const ChangePasswordBody = z.object({
   currentPassword: PasswordInput,
-  newPassword: PasswordInput,
+  newPassword: NewPasswordInput,
 });
 export const ForgotPasswordBody = z.object({ email: EmailSchema });
 export const ResetPasswordBody = z.object({
   token: z.string().min(1).max(512),
-  newPassword: PasswordInput,
+  newPassword: NewPasswordInput,
 });
 export const TokenBody = z.object({ token: z.string().min(1).max(512) });
 export const SessionParams = z.object({ id: z.uuid() });

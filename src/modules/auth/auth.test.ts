@@ -82,6 +82,38 @@ describe("auth: register, login, me", () => {
       expect(body.errors).toEqual([{ path: "body.password", message: expect.any(String) }]);
     });
 
+    it("lists every field problem at once: a 7-character password and a 101-character name", async () => {
+      const response = await post("/api/auth/register", {
+        email: uniqueEmail(),
+        password: "abcdefg",
+        name: "n".repeat(101),
+      });
+      const body = expectProblem(response, 400, "validation_failed");
+      expect(body.errors).toEqual(
+        expect.arrayContaining([
+          { path: "body.password", message: "must be at least 8 characters" },
+          { path: "body.name", message: expect.any(String) },
+        ]),
+      );
+      expect(body.errors).toHaveLength(2);
+    });
+
+    it("documents the length rule in the published schema, as code points", async () => {
+      const document = (await ctx.app.inject({ url: "/openapi.json" })).json();
+      const schema =
+        document.paths["/api/auth/register"].post.requestBody.content["application/json"].schema;
+      expect(schema.properties.password).toMatchObject({ minLength: 8, maxLength: 128 });
+      // Four emoji are eight UTF-16 units but four characters: too short, as JSON Schema counts.
+      const response = await post("/api/auth/register", {
+        email: uniqueEmail(),
+        password: "🐧🐧🐧🐧",
+        name: "F",
+      });
+      expect(expectProblem(response, 400, "validation_failed").errors).toEqual([
+        { path: "body.password", message: "must be at least 8 characters" },
+      ]);
+    });
+
     it("rejects the email as password", async () => {
       const email = uniqueEmail();
       const response = await post("/api/auth/register", { email, password: email, name: "D" });
