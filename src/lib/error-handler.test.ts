@@ -53,13 +53,15 @@ describe("handleFrameworkError", () => {
   it("renders a path that is not valid percent-encoding as 400 problem+json", async () => {
     for (const segment of ["%", "%zz", "%ED%A0%80"]) {
       const response = await app.inject({ method: "GET", url: `/things/${segment}` });
-      expectProblem(response, 400, "bad_url");
+      const problem = expectProblem(response, 400, "bad_url");
+      expect(response.headers["x-request-id"]).toBe(problem.requestId);
     }
   });
 
   it("renders a path parameter over maxParamLength as 414 problem+json", async () => {
     const response = await app.inject({ method: "GET", url: `/things/${"a".repeat(101)}` });
-    expectProblem(response, 414, "uri_too_long");
+    const problem = expectProblem(response, 414, "uri_too_long");
+    expect(response.headers["x-request-id"]).toBe(problem.requestId);
   });
 });
 

@@ -149,6 +149,8 @@ export function handleFrameworkError(
   request: FastifyRequest,
   reply: FastifyReply,
 ): FastifyReply {
+  // No route, so no onSend hook either: the request id header is set here.
+  reply.header("x-request-id", request.id);
   if (error.code === "FST_ERR_MAX_PARAM_LENGTH") {
     return sendProblem(reply, 414, "uri_too_long", "A path segment is too long.");
   }
