@@ -190,7 +190,6 @@ function context(names: Names, fields: Field[], access: Access): RenderContext {
         .concat(options.owned && !options.private ? ["ForbiddenError"] : [])
         .sort()
         .join(", "),
-      authImports: options.owned || options.private ? "actorOf, requireAuth" : "requireAuth",
       factoryImports: `create${names.Name}, type FactoryUser, ${names.name}Body`,
       ownerOnly: options.owned ? " (owner or admin)" : "",
       refField: refs[0]?.name ?? "",
@@ -203,6 +202,7 @@ function context(names: Names, fields: Field[], access: Access): RenderContext {
     flags: {
       owned: options.owned,
       private: options.private,
+      actor: options.owned || options.private,
       public: !options.private,
       refs: refs.length > 0,
       enums: enums.length > 0,

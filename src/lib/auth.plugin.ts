@@ -1,11 +1,20 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest, RouteOptions } from "fastify";
 import type { Actor } from "./actor.ts";
 import { ForbiddenError, UnauthorizedError } from "./errors.ts";
+
+/**
+ * Who may call a route, declared once in its options (`config: { auth: "required" }`): it gives
+ * both the guard and the OpenAPI `security` entry. "none": no token looked at for access (a
+ * token sent is still verified); "optional": anonymous or signed in; "required": a verified
+ * caller, else 401; "admin": 401 without a caller, 403 for a non-admin.
+ */
+export type RouteAuth = "none" | "optional" | "required" | "admin";
 
 declare module "fastify" {
   interface FastifyContextConfig {
     /** The route checks the Bearer token itself (it is not an access token), e.g. /metrics. */
     ownBearerToken?: boolean;
+    auth?: RouteAuth;
   }
 }
 
@@ -36,6 +45,7 @@ const ownTokenOr = (request: FastifyRequest, error: Error) =>
  */
 const plugin: FastifyPluginAsync<AuthPluginOptions> = async (app, { authenticate }) => {
   app.decorateRequest("actor", null);
+  app.addHook("onRoute", declareRouteAuth);
   // Callback style, so an anonymous request costs no promise.
   app.addHook("onRequest", (request, _reply, done) => {
     request.actor = null;
@@ -53,18 +63,41 @@ const plugin: FastifyPluginAsync<AuthPluginOptions> = async (app, { authenticate
   });
 };
 
+const SECURITY: Record<RouteAuth, Record<string, string[]>[]> = {
+  none: [],
+  optional: [{}, { bearerAuth: [] }],
+  required: [{ bearerAuth: [] }],
+  admin: [{ bearerAuth: [] }],
+};
+
+/**
+ * Turns a route's `config.auth` into its `security` entry and, for "required" and "admin", its
+ * guard: the first onRequest hook of the route, so an anonymous caller gets 401 before the body
+ * is read or validated.
+ */
+export function declareRouteAuth(route: RouteOptions): void {
+  const auth = route.config?.auth;
+  if (auth === undefined) return;
+  route.schema = { ...route.schema, security: SECURITY[auth] };
+  const guard = auth === "required" ? requireAuth : auth === "admin" ? requireAdmin : undefined;
+  if (!guard) return;
+  const hooks = route.onRequest === undefined ? [] : [route.onRequest].flat();
+  // A GET's automatic HEAD route comes here with the GET's hooks, guard included.
+  if (!hooks.includes(guard)) route.onRequest = [guard, ...hooks];
+}
+
 // Registered hooks and the decorator apply to the whole app, not an encapsulated child.
 (plugin as unknown as Record<symbol, boolean>)[Symbol.for("skip-override")] = true;
 export const authPlugin = plugin;
 
-/** Route guard: `{ preHandler: requireAuth }`; 401 without a verified caller. */
+/** Route guard (`config: { auth: "required" }` installs it); 401 without a verified caller. */
 export async function requireAuth(request: FastifyRequest, _reply?: FastifyReply): Promise<void> {
   if (!request.actor) {
     throw new UnauthorizedError("unauthorized", { detail: "Sign in with a Bearer access token." });
   }
 }
 
-/** Route guard: `{ preHandler: requireAdmin }`; 401 without a caller, 403 for a non-admin. */
+/** Route guard (`config: { auth: "admin" }` installs it); 401 without a caller, 403 for a non-admin. */
 export async function requireAdmin(request: FastifyRequest, reply?: FastifyReply): Promise<void> {
   await requireAuth(request, reply);
   if (request.actor?.role !== "admin") {
@@ -72,7 +105,7 @@ export async function requireAdmin(request: FastifyRequest, reply?: FastifyReply
   }
 }
 
-/** The caller of a guarded route; use after `requireAuth` or `requireAdmin`. */
+/** The caller of a route declared `auth: "required"` or `"admin"`. */
 export function actorOf(request: FastifyRequest): Actor {
   if (!request.actor) throw new UnauthorizedError("unauthorized");
   return request.actor;

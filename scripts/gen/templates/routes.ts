@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { __authImports__ } from "../../lib/auth.plugin.ts";
+// gen:if actor
+import { actorOf } from "../../lib/auth.plugin.ts";
+// gen:end
 import { etagOf, versionFromIfMatch } from "../../lib/etag.ts";
 import {
   __Name__PageSchema,
@@ -15,10 +17,6 @@ import type { __Names__Service } from "./__module__.service.ts";
 type Options = { __names__: __Names__Service };
 
 const tags = ["__module__"];
-const signedIn = [{ bearerAuth: [] }];
-// gen:if public
-const optionalAuth: Record<string, string[]>[] = [{}, { bearerAuth: [] }];
-// gen:end
 const IfMatchHeaders = z.object({
   "if-match": z.string().max(200).optional().describe('The `ETag` you read, e.g. `"3"`'),
 });
@@ -27,11 +25,10 @@ export const __names__Routes: FastifyPluginAsyncZod<Options> = async (app, { __n
   app.post(
     "/api/__module__",
     {
-      preHandler: requireAuth,
+      config: { auth: "required" },
       schema: {
         tags,
         summary: "Create a __label__",
-        security: signedIn,
         body: Create__Name__Body,
         response: { 201: __Name__Schema },
       },
@@ -52,20 +49,19 @@ export const __names__Routes: FastifyPluginAsyncZod<Options> = async (app, { __n
     "/api/__module__",
     {
       // gen:if private
-      preHandler: requireAuth,
+      config: { auth: "required" },
       schema: {
         tags,
         summary: "List your __labels__, newest first",
-        security: signedIn,
         querystring: List__Names__Query,
         response: { 200: __Name__PageSchema },
       },
       // gen:end
       // gen:if public
+      config: { auth: "optional" },
       schema: {
         tags,
         summary: "List __labels__, newest first",
-        security: optionalAuth,
         querystring: List__Names__Query,
         response: { 200: __Name__PageSchema },
       },
@@ -83,20 +79,19 @@ export const __names__Routes: FastifyPluginAsyncZod<Options> = async (app, { __n
     "/api/__module__/:id",
     {
       // gen:if private
-      preHandler: requireAuth,
+      config: { auth: "required" },
       schema: {
         tags,
         summary: "Read one of your __labels__",
-        security: signedIn,
         params: __Name__Params,
         response: { 200: __Name__Schema },
       },
       // gen:end
       // gen:if public
+      config: { auth: "optional" },
       schema: {
         tags,
         summary: "Read a __label__",
-        security: optionalAuth,
         params: __Name__Params,
         response: { 200: __Name__Schema },
       },
@@ -116,12 +111,11 @@ export const __names__Routes: FastifyPluginAsyncZod<Options> = async (app, { __n
   app.patch(
     "/api/__module__/:id",
     {
-      preHandler: requireAuth,
+      config: { auth: "required" },
       schema: {
         tags,
         summary: "Change a __label____ownerOnly__",
         description: "Send `If-Match` with the ETag you read; without it the change applies.",
-        security: signedIn,
         params: __Name__Params,
         headers: IfMatchHeaders,
         body: Update__Name__Body,
@@ -144,11 +138,10 @@ export const __names__Routes: FastifyPluginAsyncZod<Options> = async (app, { __n
   app.delete(
     "/api/__module__/:id",
     {
-      preHandler: requireAuth,
+      config: { auth: "required" },
       schema: {
         tags,
         summary: "Delete a __label____ownerOnly__",
-        security: signedIn,
         params: __Name__Params,
         headers: IfMatchHeaders,
         response: { 204: z.null().describe("Deleted") },

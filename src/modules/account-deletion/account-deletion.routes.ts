@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { actorOf, requestContext, requireAuth } from "../../lib/auth.plugin.ts";
+import { actorOf, requestContext } from "../../lib/auth.plugin.ts";
 import type { AuthLimits } from "../auth/auth.limits.ts";
 import type { AccountDeletionService } from "./account-deletion.service.ts";
 
@@ -18,11 +18,10 @@ export const accountDeletionRoutes: FastifyPluginAsyncZod<Options> = async (
     {
       // Login's limits and its per-account failure budget: a stolen token cannot guess with it.
       preValidation: limits.passwordCheck,
-      preHandler: requireAuth,
+      config: { auth: "required" },
       schema: {
         tags: ["your data"],
         summary: "Delete your account: disabled at once, your data removed in the background",
-        security: [{ bearerAuth: [] }],
         body: DeleteAccountBody,
         response: { 202: DeletionScheduledSchema },
       },

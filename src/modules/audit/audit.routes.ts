@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import { requireAdmin } from "../../lib/auth.plugin.ts";
 import { PageQuerySchema } from "../../lib/pagination.ts";
 import { AuditPageSchema } from "./audit.schema.ts";
 import type { AuditService } from "./audit.service.ts";
@@ -10,11 +9,10 @@ export const auditRoutes: FastifyPluginAsyncZod<Options> = async (app, { audit }
   app.get(
     "/api/admin/audit",
     {
-      onRequest: requireAdmin,
+      config: { auth: "admin" },
       schema: {
         tags: ["admin"],
         summary: "Auth events, newest first",
-        security: [{ bearerAuth: [] }],
         querystring: PageQuerySchema,
         response: { 200: AuditPageSchema },
       },

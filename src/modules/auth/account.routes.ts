@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { actorOf, requestContext, requireAuth } from "../../lib/auth.plugin.ts";
+import { actorOf, requestContext } from "../../lib/auth.plugin.ts";
 import { PageQuerySchema } from "../../lib/pagination.ts";
 import type { AuthLimits } from "./auth.limits.ts";
 import {
@@ -24,7 +24,6 @@ type Options = {
 };
 
 const tags = ["auth"];
-const bearer = [{ bearerAuth: [] }];
 const accepted = { status: "accepted" as const };
 const noContent = { 204: z.null().describe("Done") };
 
@@ -35,12 +34,11 @@ export const accountRoutes: FastifyPluginAsyncZod<Options> = async (app, options
   app.post(
     "/api/auth/password",
     {
-      onRequest: requireAuth,
+      config: { auth: "required" },
       preValidation: limits.passwordCheck,
       schema: {
         tags,
         summary: "Change your password; ends your other sessions",
-        security: bearer,
         body: ChangePasswordBody,
         response: noContent,
       },
@@ -57,10 +55,10 @@ export const accountRoutes: FastifyPluginAsyncZod<Options> = async (app, options
     "/api/auth/password/forgot",
     {
       preValidation: limits.forgot,
+      config: { auth: "none" },
       schema: {
         tags,
         summary: "Mail a password reset link (the answer is the same for unknown emails)",
-        security: [],
         body: ForgotPasswordBody,
         response: { 202: AcceptedSchema },
       },
@@ -75,10 +73,10 @@ export const accountRoutes: FastifyPluginAsyncZod<Options> = async (app, options
     "/api/auth/password/reset",
     {
       preValidation: limits.reset,
+      config: { auth: "none" },
       schema: {
         tags,
         summary: "Set a new password with a reset token; ends every session",
-        security: [],
         body: ResetPasswordBody,
         response: noContent,
       },
@@ -93,10 +91,10 @@ export const accountRoutes: FastifyPluginAsyncZod<Options> = async (app, options
   app.post(
     "/api/auth/email/verify",
     {
+      config: { auth: "none" },
       schema: {
         tags,
         summary: "Confirm an email address with its token",
-        security: [],
         body: TokenBody,
         response: noContent,
       },
@@ -110,12 +108,11 @@ export const accountRoutes: FastifyPluginAsyncZod<Options> = async (app, options
   app.post(
     "/api/auth/email/resend",
     {
-      onRequest: requireAuth,
+      config: { auth: "required" },
       preValidation: limits.resend,
       schema: {
         tags,
         summary: "Send a new verification link",
-        security: bearer,
         response: { 202: AcceptedSchema },
       },
     },
@@ -128,11 +125,10 @@ export const accountRoutes: FastifyPluginAsyncZod<Options> = async (app, options
   app.get(
     "/api/auth/sessions",
     {
-      onRequest: requireAuth,
+      config: { auth: "required" },
       schema: {
         tags,
         summary: "Your active sessions",
-        security: bearer,
         querystring: PageQuerySchema,
         response: { 200: SessionsPageSchema },
       },
@@ -143,11 +139,10 @@ export const accountRoutes: FastifyPluginAsyncZod<Options> = async (app, options
   app.delete(
     "/api/auth/sessions/:id",
     {
-      onRequest: requireAuth,
+      config: { auth: "required" },
       schema: {
         tags,
         summary: "End one of your sessions",
-        security: bearer,
         params: SessionParams,
         response: noContent,
       },

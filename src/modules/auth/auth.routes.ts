@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { actorOf, requestContext, requireAuth } from "../../lib/auth.plugin.ts";
+import { actorOf, requestContext } from "../../lib/auth.plugin.ts";
 import { UpdateMeBody, UserSchema } from "../users/users.schema.ts";
 import type { UsersService } from "../users/users.service.ts";
 import { accountRoutes } from "./account.routes.ts";
@@ -26,7 +26,6 @@ type Options = {
 };
 
 const tags = ["auth"];
-const bearer = [{ bearerAuth: [] }];
 
 export const authRoutes: FastifyPluginAsyncZod<Options> = async (app, options) => {
   const { auth, users, limits } = options;
@@ -36,10 +35,10 @@ export const authRoutes: FastifyPluginAsyncZod<Options> = async (app, options) =
     "/api/auth/register",
     {
       preValidation: limits.register,
+      config: { auth: "none" },
       schema: {
         tags,
         summary: "Create an account and sign in",
-        security: [],
         body: RegisterBody,
         response: { 201: AuthResponseSchema },
       },
@@ -54,10 +53,10 @@ export const authRoutes: FastifyPluginAsyncZod<Options> = async (app, options) =
     "/api/auth/login",
     {
       preValidation: limits.login,
+      config: { auth: "none" },
       schema: {
         tags,
         summary: "Sign in with email and password",
-        security: [],
         body: LoginBody,
         response: { 200: AuthResponseSchema },
       },
@@ -75,10 +74,10 @@ export const authRoutes: FastifyPluginAsyncZod<Options> = async (app, options) =
     "/api/auth/refresh",
     {
       preValidation: limits.refresh,
+      config: { auth: "none" },
       schema: {
         tags,
         summary: "Trade a refresh token for a new pair; the old one is spent",
-        security: [],
         body: RefreshBody,
         response: { 200: TokenPairSchema },
       },
@@ -89,11 +88,10 @@ export const authRoutes: FastifyPluginAsyncZod<Options> = async (app, options) =
   app.post(
     "/api/auth/logout",
     {
-      onRequest: requireAuth,
+      config: { auth: "required" },
       schema: {
         tags,
         summary: "End the current session",
-        security: bearer,
         body: LogoutBody,
         response: { 204: z.null().describe("Signed out") },
       },
@@ -107,11 +105,10 @@ export const authRoutes: FastifyPluginAsyncZod<Options> = async (app, options) =
   app.get(
     "/api/auth/me",
     {
-      onRequest: requireAuth,
+      config: { auth: "required" },
       schema: {
         tags,
         summary: "The signed-in user",
-        security: bearer,
         response: { 200: UserSchema },
       },
     },
@@ -121,11 +118,10 @@ export const authRoutes: FastifyPluginAsyncZod<Options> = async (app, options) =
   app.patch(
     "/api/auth/me",
     {
-      onRequest: requireAuth,
+      config: { auth: "required" },
       schema: {
         tags,
         summary: "Change your name (other fields are ignored)",
-        security: bearer,
         body: UpdateMeBody,
         response: { 200: UserSchema },
       },

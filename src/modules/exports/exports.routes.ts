@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { actorOf, requireAuth } from "../../lib/auth.plugin.ts";
+import { actorOf } from "../../lib/auth.plugin.ts";
 import {
   ExportPageSchema,
   ExportParams,
@@ -12,17 +12,15 @@ import type { ExportsService } from "./exports.service.ts";
 type Options = { exports: ExportsService };
 
 const tags = ["your data"];
-const security = [{ bearerAuth: [] }];
 
 export const exportsRoutes: FastifyPluginAsyncZod<Options> = async (app, { exports }) => {
   app.post(
     "/api/me/exports",
     {
-      preHandler: requireAuth,
+      config: { auth: "required" },
       schema: {
         tags,
         summary: "Start an export of your data (or get the one in progress)",
-        security,
         response: { 202: ExportSchema },
       },
     },
@@ -35,11 +33,10 @@ export const exportsRoutes: FastifyPluginAsyncZod<Options> = async (app, { expor
   app.get(
     "/api/me/exports",
     {
-      preHandler: requireAuth,
+      config: { auth: "required" },
       schema: {
         tags,
         summary: "Your exports, newest first",
-        security,
         querystring: ListExportsQuery,
         response: { 200: ExportPageSchema },
       },
@@ -50,11 +47,10 @@ export const exportsRoutes: FastifyPluginAsyncZod<Options> = async (app, { expor
   app.get(
     "/api/me/exports/:id",
     {
-      preHandler: requireAuth,
+      config: { auth: "required" },
       schema: {
         tags,
         summary: "One of your exports",
-        security,
         params: ExportParams,
         response: { 200: ExportSchema },
       },
@@ -65,11 +61,10 @@ export const exportsRoutes: FastifyPluginAsyncZod<Options> = async (app, { expor
   app.get(
     "/api/me/exports/:id/download",
     {
-      preHandler: requireAuth,
+      config: { auth: "required" },
       schema: {
         tags,
         summary: "Download a finished export as a JSON file",
-        security,
         params: ExportParams,
         response: { 200: z.any().describe("The export document (application/json attachment)") },
       },

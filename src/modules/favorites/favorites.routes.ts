@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { actorOf, requireAuth } from "../../lib/auth.plugin.ts";
+import { actorOf } from "../../lib/auth.plugin.ts";
 import { PageQuerySchema } from "../../lib/pagination.ts";
 import { RecipeParams, RecipeSummaryPageSchema } from "../recipes/recipes.schema.ts";
 import type { FavoritesService } from "./favorites.service.ts";
@@ -8,18 +8,16 @@ import type { FavoritesService } from "./favorites.service.ts";
 type Options = { favorites: FavoritesService };
 
 const tags = ["favorites"];
-const security = [{ bearerAuth: [] }];
 const NoContent = z.null().describe("Done");
 
 export const favoritesRoutes: FastifyPluginAsyncZod<Options> = async (app, { favorites }) => {
   app.put(
     "/api/recipes/:id/favorite",
     {
-      preHandler: requireAuth,
+      config: { auth: "required" },
       schema: {
         tags,
         summary: "Favorite a recipe (idempotent)",
-        security,
         params: RecipeParams,
         response: { 204: NoContent },
       },
@@ -33,11 +31,10 @@ export const favoritesRoutes: FastifyPluginAsyncZod<Options> = async (app, { fav
   app.delete(
     "/api/recipes/:id/favorite",
     {
-      preHandler: requireAuth,
+      config: { auth: "required" },
       schema: {
         tags,
         summary: "Unfavorite a recipe (idempotent)",
-        security,
         params: RecipeParams,
         response: { 204: NoContent },
       },
@@ -51,11 +48,10 @@ export const favoritesRoutes: FastifyPluginAsyncZod<Options> = async (app, { fav
   app.get(
     "/api/me/favorites",
     {
-      preHandler: requireAuth,
+      config: { auth: "required" },
       schema: {
         tags,
         summary: "Your favorite recipes, most recently favorited first",
-        security,
         querystring: PageQuerySchema,
         response: { 200: RecipeSummaryPageSchema },
       },

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { actorOf, requireAuth } from "../../lib/auth.plugin.ts";
+import { actorOf } from "../../lib/auth.plugin.ts";
 import { RecipeParams } from "../recipes/recipes.schema.ts";
 import { ListRatingsQuery, RateBody, RatingPageSchema, RatingSchema } from "./ratings.schema.ts";
 import type { RatingsService } from "./ratings.service.ts";
@@ -13,11 +13,10 @@ export const ratingsRoutes: FastifyPluginAsyncZod<Options> = async (app, { ratin
   app.put(
     "/api/recipes/:id/rating",
     {
-      preHandler: requireAuth,
+      config: { auth: "required" },
       schema: {
         tags,
         summary: "Rate someone else's recipe (one rating per user; replaces yours)",
-        security: [{ bearerAuth: [] }],
         params: RecipeParams,
         body: RateBody,
         response: { 200: RatingSchema },
@@ -29,11 +28,10 @@ export const ratingsRoutes: FastifyPluginAsyncZod<Options> = async (app, { ratin
   app.delete(
     "/api/recipes/:id/rating",
     {
-      preHandler: requireAuth,
+      config: { auth: "required" },
       schema: {
         tags,
         summary: "Remove your rating (idempotent)",
-        security: [{ bearerAuth: [] }],
         params: RecipeParams,
         response: { 204: z.null().describe("Removed") },
       },
@@ -47,10 +45,10 @@ export const ratingsRoutes: FastifyPluginAsyncZod<Options> = async (app, { ratin
   app.get(
     "/api/recipes/:id/ratings",
     {
+      config: { auth: "optional" },
       schema: {
         tags,
         summary: "Ratings of a recipe, newest first",
-        security: [{}, { bearerAuth: [] }],
         params: RecipeParams,
         querystring: ListRatingsQuery,
         response: { 200: RatingPageSchema },

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { actorOf, requireAuth } from "../../lib/auth.plugin.ts";
+import { actorOf } from "../../lib/auth.plugin.ts";
 import { etagOf, versionFromIfMatch } from "../../lib/etag.ts";
 import {
   CreateRecipeBody,
@@ -16,8 +16,6 @@ import type { RecipesService } from "./recipes.service.ts";
 type Options = { recipes: RecipesService };
 
 const tags = ["recipes"];
-const signedIn = [{ bearerAuth: [] }];
-const optionalAuth: Record<string, string[]>[] = [{}, { bearerAuth: [] }];
 const IfMatchHeaders = z.looseObject({
   "if-match": z.string().max(200).optional().describe('The `ETag` you read, e.g. `"3"`'),
 });
@@ -26,11 +24,10 @@ export const recipesRoutes: FastifyPluginAsyncZod<Options> = async (app, { recip
   app.post(
     "/api/recipes",
     {
-      preHandler: requireAuth,
+      config: { auth: "required" },
       schema: {
         tags,
         summary: "Create a recipe",
-        security: signedIn,
         body: CreateRecipeBody,
         response: { 201: RecipeSchema },
       },
@@ -45,10 +42,10 @@ export const recipesRoutes: FastifyPluginAsyncZod<Options> = async (app, { recip
   app.get(
     "/api/recipes",
     {
+      config: { auth: "optional" },
       schema: {
         tags,
         summary: "Search and list recipes the caller may see",
-        security: optionalAuth,
         querystring: ListRecipesQuery,
         response: { 200: RecipeSummaryPageSchema },
       },
@@ -59,10 +56,10 @@ export const recipesRoutes: FastifyPluginAsyncZod<Options> = async (app, { recip
   app.get(
     "/api/recipes/:id",
     {
+      config: { auth: "optional" },
       schema: {
         tags,
         summary: "Read a recipe, optionally scaled to a number of servings",
-        security: optionalAuth,
         params: RecipeParams,
         querystring: GetRecipeQuery,
         response: { 200: RecipeSchema },
@@ -80,12 +77,11 @@ export const recipesRoutes: FastifyPluginAsyncZod<Options> = async (app, { recip
   app.patch(
     "/api/recipes/:id",
     {
-      preHandler: requireAuth,
+      config: { auth: "required" },
       schema: {
         tags,
         summary: "Change a recipe (author or admin); lists replace whole",
         description: "Send `If-Match` with the ETag you read; without it the change applies.",
-        security: signedIn,
         params: RecipeParams,
         headers: IfMatchHeaders,
         body: UpdateRecipeBody,
@@ -107,11 +103,10 @@ export const recipesRoutes: FastifyPluginAsyncZod<Options> = async (app, { recip
   app.delete(
     "/api/recipes/:id",
     {
-      preHandler: requireAuth,
+      config: { auth: "required" },
       schema: {
         tags,
         summary: "Delete a recipe (author or admin)",
-        security: signedIn,
         params: RecipeParams,
         headers: IfMatchHeaders,
         response: { 204: z.null().describe("Deleted") },

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import { actorOf, requireAuth } from "../../lib/auth.plugin.ts";
+import { actorOf } from "../../lib/auth.plugin.ts";
 import { ShoppingListBody, ShoppingListSchema } from "./shopping-lists.schema.ts";
 import type { ShoppingListsService } from "./shopping-lists.service.ts";
 
@@ -12,11 +12,10 @@ export const shoppingListsRoutes: FastifyPluginAsyncZod<Options> = async (
   app.post(
     "/api/shopping-list",
     {
-      preHandler: requireAuth,
+      config: { auth: "required" },
       schema: {
         tags: ["shopping-list"],
         summary: "Add up the ingredients of several recipes, converting compatible units",
-        security: [{ bearerAuth: [] }],
         body: ShoppingListBody,
         response: { 200: ShoppingListSchema },
       },

@@ -11,10 +11,10 @@ export const tagsRoutes: FastifyPluginAsyncZod<Options> = async (app, { tags }) 
   app.get(
     "/api/tags",
     {
+      config: { auth: "optional" },
       schema: {
         tags: ["recipes"],
         summary: "Tags of public recipes, most used first",
-        security: [{}, { bearerAuth: [] }],
         querystring: PageQuerySchema,
         response: { 200: TagPageSchema },
       },

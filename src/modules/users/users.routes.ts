@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import { actorOf, requestContext, requireAdmin } from "../../lib/auth.plugin.ts";
+import { actorOf, requestContext } from "../../lib/auth.plugin.ts";
 import type { AdminUsersService } from "./admin-users.service.ts";
 import {
   AdminUpdateUserBody,
@@ -12,18 +12,16 @@ import {
 type Options = { adminUsers: AdminUsersService };
 
 const tags = ["admin"];
-const security = [{ bearerAuth: [] }];
 
 /** Administration of accounts; every route needs the admin role. */
 export const usersAdminRoutes: FastifyPluginAsyncZod<Options> = async (app, { adminUsers }) => {
   app.get(
     "/api/admin/users",
     {
-      onRequest: requireAdmin,
+      config: { auth: "admin" },
       schema: {
         tags,
         summary: "List users, newest first; `q` filters on email and name",
-        security,
         querystring: AdminUsersQuery,
         response: { 200: AdminUsersPageSchema },
       },
@@ -34,11 +32,10 @@ export const usersAdminRoutes: FastifyPluginAsyncZod<Options> = async (app, { ad
   app.patch(
     "/api/admin/users/:id",
     {
-      onRequest: requireAdmin,
+      config: { auth: "admin" },
       schema: {
         tags,
         summary: "Change a role or disable an account; ends the user's sessions",
-        security,
         params: AdminUserParams,
         body: AdminUpdateUserBody,
         response: { 200: AdminUserSchema },
