@@ -43,6 +43,16 @@ describe.runIf(redisUrl)("two app instances sharing Redis (TEST_REDIS_URL)", () 
     const env = { REDIS_URL: redisUrl as string };
     one = await createTestApp({ env });
     two = await createTestApp({ env });
+    // An instance answers 503 rate_limit_unavailable until its Redis connection is up (no
+    // offline queue): wait until both are ready, as a balancer would.
+    for (const instance of [one, two]) {
+      for (let attempt = 0; ; attempt++) {
+        const ready = await instance.app.inject({ url: "/health/ready" });
+        if (ready.json().checks.redis?.status === "up") break;
+        if (attempt === 100) throw new Error("Redis never became ready for a test instance");
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
   });
   afterAll(async () => {
     await one.close();
