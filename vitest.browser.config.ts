@@ -1,9 +1,11 @@
 import { defineConfig } from "vitest/config";
 
-// The browser test starts the real server and Debian's Chromium: one file at a time, on its own.
+// The browser tests share one real server (global setup); each file launches Debian's Chromium.
+// One file at a time, on its own.
 export default defineConfig({
   test: {
     include: ["test/browser/**/*.test.ts"],
+    globalSetup: ["test/browser/global-setup.ts"],
     pool: "forks",
     maxWorkers: 1,
     fileParallelism: false,
