@@ -4,21 +4,30 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { missingPatches } from "../src/lib/dependency-patches.ts";
+import { statusCoverage } from "./status-coverage.ts";
 
 type Result = { ok: boolean; reason: string };
 type Check = { name: string; run(): Result | Promise<Result> };
 
 const fast = process.argv.includes("--fast");
+// The statuses the tests saw per operation (test/helpers/statuses.ts).
+const STATUS_DIR = "reports/statuses";
 
+type Schema = { $ref?: string; description?: string; example?: unknown; type?: unknown };
 type Operation = {
+  operationId?: string;
   security?: unknown[];
+  requestBody?: { content?: Record<string, { schema?: Schema }> };
   parameters?: { name: string; in: string; schema?: { maximum?: number } }[];
   responses?: Record<
     string,
-    { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> }
+    { content?: Record<string, { schema?: Schema & { properties?: Record<string, unknown> } }> }
   >;
 };
-type OpenApi = { paths: Record<string, Record<string, Operation>> };
+type OpenApi = {
+  paths: Record<string, Record<string, Operation>>;
+  components?: { schemas?: Record<string, Schema> };
+};
 
 function operations(doc: OpenApi): [string, Operation][] {
   return Object.entries(doc.paths).flatMap(([path, methods]) =>
@@ -29,13 +38,48 @@ function operations(doc: OpenApi): [string, Operation][] {
   );
 }
 
+const PROBLEM_REF = "#/components/schemas/Problem";
+
+/** A named component (`$ref`) the document has, or undefined. */
+function component(doc: OpenApi, schema: Schema | undefined): Schema | undefined {
+  const name = schema?.$ref?.replace("#/components/schemas/", "");
+  return name === undefined ? undefined : doc.components?.schemas?.[name];
+}
+
 function routeProblems(doc: OpenApi): string[] {
+  const ids = new Map<string, string>();
   return operations(doc).flatMap(([name, op]) => {
     const problems: string[] = [];
     if (!Array.isArray(op.security)) problems.push(`${name}: no auth requirement (security)`);
     const statuses = Object.keys(op.responses ?? {});
     if (statuses.length === 0 || statuses.includes("default")) {
       problems.push(`${name}: no response schema per status`);
+    }
+    if (!op.operationId) problems.push(`${name}: no operationId`);
+    else if (ids.has(op.operationId))
+      problems.push(`${name}: operationId of ${ids.get(op.operationId)}`);
+    else ids.set(op.operationId, name);
+    const body = op.requestBody?.content?.["application/json"]?.schema;
+    if (op.requestBody) {
+      const named = component(doc, body);
+      if (!named) problems.push(`${name}: the request body is not a named component`);
+      else if (!named.description || named.example === undefined) {
+        problems.push(`${name}: the request body has no description or no example`);
+      }
+    }
+    const schemaOf = (status: string) =>
+      Object.values(op.responses?.[status]?.content ?? {})[0]?.schema;
+    for (const status of Object.keys(op.responses ?? {})) {
+      const schema = schemaOf(status);
+      // Readiness answers its 503 with the report it gives with 200, which names what is down.
+      const asSuccess = schema?.$ref !== undefined && schema.$ref === schemaOf("200")?.$ref;
+      if (Number(status) >= 400 && schema?.$ref !== PROBLEM_REF && !asSuccess) {
+        problems.push(`${name}: ${status} is not a Problem`);
+      }
+      const inline =
+        schema && !schema.$ref && (schema.type === "object" || schema.type === "array");
+      if (Number(status) < 300 && inline)
+        problems.push(`${name}: ${status} is not a named component`);
     }
     return problems;
   });
@@ -163,12 +207,12 @@ const checks: Check[] = [
     },
   },
   {
-    name: "every route declares responses and an auth requirement",
+    name: "every route declares auth, an operationId, named shapes and a Problem per error",
     run() {
       const problems = routeProblems(JSON.parse(readFileSync("openapi.json", "utf8")));
       return {
         ok: problems.length === 0,
-        reason: problems.length === 0 ? "all routes declare both" : problems.join("\n"),
+        reason: problems.length === 0 ? "all routes declare them" : problems.join("\n"),
       };
     },
   },
@@ -246,12 +290,29 @@ if (!fast) {
       const reporters = report
         ? ["--reporter=default", "--reporter=json", `--outputFile.json=${report}`]
         : [];
-      const { code, out } = sh("npx", ["vitest", "run", "--coverage", ...reporters]);
+      rmSync(STATUS_DIR, { recursive: true, force: true });
+      const { code, out } = sh("npx", ["vitest", "run", "--coverage", ...reporters], {
+        STATUS_REPORT_DIR: STATUS_DIR,
+      });
       process.stdout.write(out);
       const summary = out.match(/Lines\s*:\s*([\d.]+)%/);
       return {
         ok: code === 0,
         reason: `${code === 0 ? "passed" : "failed"}${summary ? `, lines ${summary[1]}%` : ""}`,
+      };
+    },
+  });
+  checks.push({
+    name: "every error status in openapi.json is produced by a test, and no other",
+    run() {
+      const { documented, untested, undocumented } = statusCoverage(STATUS_DIR);
+      const problems = [
+        ...untested.map((entry) => `listed, produced by no test: ${entry}`),
+        ...undocumented.map((entry) => `answered in a test, not listed: ${entry}`),
+      ];
+      return {
+        ok: problems.length === 0,
+        reason: problems.length === 0 ? `all ${documented} produced` : problems.join("\n"),
       };
     },
   });

@@ -2,17 +2,14 @@ import cors from "@fastify/cors";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
-import {
-  jsonSchemaTransform,
-  jsonSchemaTransformObject,
-  validatorCompiler,
-} from "fastify-type-provider-zod";
+import { validatorCompiler } from "fastify-type-provider-zod";
 import type { Deps } from "./deps.ts";
 import { authPlugin } from "./lib/auth.plugin.ts";
 import { clientErrorHandler } from "./lib/client-error.ts";
 import { handleFrameworkError, registerErrorHandling } from "./lib/error-handler.ts";
 import { markNoStore } from "./lib/no-store.ts";
 import { registerNotFound } from "./lib/not-found.ts";
+import { openApiTransform, openApiTransformObject } from "./lib/openapi.ts";
 import { registerRateLimit } from "./lib/rate-limit.ts";
 import { requestIdFrom } from "./lib/request-id.ts";
 import { pageHeaders, registerSecurityHeaders, useHeaders } from "./lib/security-headers.ts";
@@ -111,8 +108,8 @@ async function registerDocs(app: FastifyInstance, serve: boolean): Promise<void>
         securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
       },
     },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transform: openApiTransform,
+    transformObject: openApiTransformObject,
   });
   if (!serve) return;
   // Swagger UI's own static policy upgrades every asset to https, a blank page over plain http

@@ -38,15 +38,20 @@ export const CursorSchema = z
 export const PageQuerySchema = z.object({ limit: LimitSchema, cursor: CursorSchema });
 export type PageQuery = z.output<typeof PageQuerySchema>;
 
-/** The response schema of a list: `{ items: [item], nextCursor }`. */
+/**
+ * The response schema of a list: `{ items: [item], nextCursor }`. A named item (`.meta({ id })`)
+ * names its page too: `Recipe` → `RecipePage` in the OpenAPI document.
+ */
 export function pageSchema<T extends z.ZodType>(item: T) {
-  return z.object({
+  const page = z.object({
     items: z.array(item),
     nextCursor: z
       .string()
       .nullable()
       .describe("Pass as `cursor` for the next page; null at the end"),
   });
+  const id = z.globalRegistry.get(item)?.id;
+  return id === undefined ? page : page.meta({ id: `${id}Page` });
 }
 
 /**

@@ -2,6 +2,7 @@ import rateLimit from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Redis } from "ioredis";
 import { ServiceUnavailableError, TooManyRequestsError } from "./errors.ts";
+import { RATE_LIMITED } from "./openapi.ts";
 
 export type RateLimitRule = {
   /** Names the bucket; keys of different rules never collide. */
@@ -158,7 +159,7 @@ export function createRateLimiter(
 ) {
   const keys = new WeakMap<FastifyRequest, string>();
   const checks = rules.map((rule) => ({ rule, check: checkFor(app, rule, keys) }));
-  return async function rateLimited(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  async function rateLimited(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     let tightest: Counted | undefined;
     let exceeded: Counted | undefined;
     for (const { rule, check } of checks) {
@@ -172,7 +173,9 @@ export function createRateLimiter(
     }
     if (exceeded) throw tooMany(exceeded);
     if (tightest) reply.headers(headersOf(tightest, false));
-  };
+  }
+  // Routes that run it document 429 (lib/openapi.ts).
+  return Object.assign(rateLimited, { [RATE_LIMITED]: true });
 }
 
 /**

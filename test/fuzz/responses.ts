@@ -27,6 +27,9 @@ const PROBLEM_SCHEMA: JsonSchema = {
   },
 };
 
+/** Answers given before a route is chosen: no operation's (docs/errors.md). */
+const UNROUTED = new Set(["route_not_found", "method_not_allowed", "bad_url"]);
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
 
@@ -107,7 +110,14 @@ export function createResponseChecker() {
     if (answer.statusCode === 429 && !answer.headers["retry-after"]) {
       wrong.push("429 without Retry-After");
     }
-    // An error status the document describes must also match its own schema.
+    // Every error an operation answers is in its entry, and matches the schema given there; a
+    // path the router did not match (a `.` segment, normalized away) reached no operation.
+    const code = (body.value as { code?: unknown } | null)?.code;
+    const reached = !(typeof code === "string" && UNROUTED.has(code));
+    if (operation && reached && !operation.responses.has(answer.statusCode)) {
+      const listed = [...operation.responses.keys()].join(", ");
+      wrong.push(`status ${answer.statusCode} is not documented (documented: ${listed})`);
+    }
     const documented = operation?.responses.get(answer.statusCode);
     if (operation && documented) {
       const validate = validatorFor(operation, answer.statusCode, documented);

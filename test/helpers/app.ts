@@ -3,6 +3,7 @@ import { buildApp } from "../../src/app.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
 import { createDeps, type Deps, type DepsOverrides } from "../../src/deps.ts";
 import { testDatabase, testDataDir, trackJobQueue } from "./database.ts";
+import { flushStatuses, recordStatuses } from "./statuses.ts";
 
 export const TEST_JWT_SECRET = "test-secret-that-is-at-least-32-bytes-long";
 
@@ -33,12 +34,14 @@ export async function createTestApp(
   const deps = await createDeps(testConfig(options.env), { database, ...options.overrides });
   const untrack = trackJobQueue(deps.database, deps.queue);
   const app = await buildApp(deps);
+  recordStatuses(app);
   options.configure?.(app);
   await app.ready();
   return {
     app,
     deps,
     async close() {
+      flushStatuses();
       untrack();
       await app.close();
       await deps.close();

@@ -2,6 +2,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { expect, it, onTestFinished } from "vitest";
+import { documentedStatuses } from "./statuses.ts";
 
 /**
  * Where cells are recorded: `npm run test:authz` sets it to reports/authz and turns the files into
@@ -131,6 +132,10 @@ export function authzMatrix<A extends string, R extends string, V extends string
             payload: request.payload ?? route.payload,
           });
           actual = response.statusCode;
+          const listed = documentedStatuses(spec.app(), route.method, route.path);
+          expect(listed, `${route.method} ${route.path} documents ${cell.expected}`).toContain(
+            cell.expected,
+          );
           answered =
             actual === cell.expected &&
             (actual < 400 || isProblem(response)) &&

@@ -6,8 +6,14 @@ import type { AccountDeletionService } from "./account-deletion.service.ts";
 
 type Options = { accountDeletion: AccountDeletionService; limits: AuthLimits };
 
-const DeleteAccountBody = z.object({ password: z.string().min(1).max(1024) });
-const DeletionScheduledSchema = z.object({ status: z.literal("deletion_scheduled") });
+const DeleteAccountBody = z.object({ password: z.string().min(1).max(1024) }).meta({
+  id: "DeleteAccount",
+  description: "Your password, to confirm",
+  example: { password: "a long passphrase of mine" },
+});
+const DeletionScheduledSchema = z
+  .object({ status: z.literal("deletion_scheduled") })
+  .meta({ id: "DeletionScheduled" });
 
 export const accountDeletionRoutes: FastifyPluginAsyncZod<Options> = async (
   app,
@@ -18,8 +24,16 @@ export const accountDeletionRoutes: FastifyPluginAsyncZod<Options> = async (
     {
       // Login's limits and its per-account failure budget: a stolen token cannot guess with it.
       preValidation: limits.passwordCheck,
-      config: { auth: "required" },
+      config: {
+        auth: "required",
+        errors: {
+          403: "`invalid_password`: the password is wrong",
+          409: "`last_admin`: the account is the last enabled administrator",
+          429: "the account's failed-password budget is spent",
+        },
+      },
       schema: {
+        operationId: "deleteMe",
         tags: ["your data"],
         summary: "Delete your account: disabled at once, your data removed in the background",
         body: DeleteAccountBody,

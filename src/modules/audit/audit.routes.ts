@@ -9,8 +9,12 @@ export const auditRoutes: FastifyPluginAsyncZod<Options> = async (app, { audit }
   app.get(
     "/api/admin/audit",
     {
-      config: { auth: "admin" },
+      config: {
+        auth: "admin",
+        errors: { 400: "`invalid_cursor`: the cursor is not one this list gave" },
+      },
       schema: {
+        operationId: "listAuditEvents",
         tags: ["admin"],
         summary: "Auth events, newest first",
         querystring: PageQuerySchema,

@@ -2,15 +2,17 @@ import { z } from "zod";
 import { pageSchema } from "../../lib/pagination.ts";
 import { AUDIT_EVENT_TYPES, type AuditEventRow } from "./audit.table.ts";
 
-export const AuditEventSchema = z.object({
-  id: z.uuid(),
-  type: z.enum(AUDIT_EVENT_TYPES),
-  userId: z.uuid().nullable(),
-  ip: z.string().nullable(),
-  userAgent: z.string().nullable(),
-  createdAt: z.iso.datetime(),
-  data: z.record(z.string(), z.unknown()),
-});
+export const AuditEventSchema = z
+  .object({
+    id: z.uuid(),
+    type: z.enum(AUDIT_EVENT_TYPES),
+    userId: z.uuid().nullable(),
+    ip: z.string().nullable(),
+    userAgent: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+    data: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: "AuditEvent" });
 export type AuditEventView = z.infer<typeof AuditEventSchema>;
 
 export const AuditPageSchema = pageSchema(AuditEventSchema);

@@ -34,9 +34,16 @@ export const accountRoutes: FastifyPluginAsyncZod<Options> = async (app, options
   app.post(
     "/api/auth/password",
     {
-      config: { auth: "required" },
+      config: {
+        auth: "required",
+        errors: {
+          403: "`invalid_password`: the current password is wrong",
+          429: "the account's failed-password budget is spent",
+        },
+      },
       preValidation: limits.passwordCheck,
       schema: {
+        operationId: "changePassword",
         tags,
         summary: "Change your password; ends your other sessions",
         body: ChangePasswordBody,
@@ -57,6 +64,7 @@ export const accountRoutes: FastifyPluginAsyncZod<Options> = async (app, options
       preValidation: limits.forgot,
       config: { auth: "none" },
       schema: {
+        operationId: "requestPasswordReset",
         tags,
         summary: "Mail a password reset link (the answer is the same for unknown emails)",
         body: ForgotPasswordBody,
@@ -73,8 +81,12 @@ export const accountRoutes: FastifyPluginAsyncZod<Options> = async (app, options
     "/api/auth/password/reset",
     {
       preValidation: limits.reset,
-      config: { auth: "none" },
+      config: {
+        auth: "none",
+        errors: { 400: "`invalid_token`: the link is invalid, expired or already used" },
+      },
       schema: {
+        operationId: "resetPassword",
         tags,
         summary: "Set a new password with a reset token; ends every session",
         body: ResetPasswordBody,
@@ -91,8 +103,12 @@ export const accountRoutes: FastifyPluginAsyncZod<Options> = async (app, options
   app.post(
     "/api/auth/email/verify",
     {
-      config: { auth: "none" },
+      config: {
+        auth: "none",
+        errors: { 400: "`invalid_token`: the link is invalid, expired or already used" },
+      },
       schema: {
+        operationId: "verifyEmail",
         tags,
         summary: "Confirm an email address with its token",
         body: TokenBody,
@@ -111,6 +127,7 @@ export const accountRoutes: FastifyPluginAsyncZod<Options> = async (app, options
       config: { auth: "required" },
       preValidation: limits.resend,
       schema: {
+        operationId: "resendVerificationEmail",
         tags,
         summary: "Send a new verification link",
         response: { 202: AcceptedSchema },
@@ -125,8 +142,12 @@ export const accountRoutes: FastifyPluginAsyncZod<Options> = async (app, options
   app.get(
     "/api/auth/sessions",
     {
-      config: { auth: "required" },
+      config: {
+        auth: "required",
+        errors: { 400: "`invalid_cursor`: the cursor is not one this list gave" },
+      },
       schema: {
+        operationId: "listSessions",
         tags,
         summary: "Your active sessions",
         querystring: PageQuerySchema,
@@ -139,8 +160,12 @@ export const accountRoutes: FastifyPluginAsyncZod<Options> = async (app, options
   app.delete(
     "/api/auth/sessions/:id",
     {
-      config: { auth: "required" },
+      config: {
+        auth: "required",
+        errors: { 404: "`session_not_found`: no such session of yours" },
+      },
       schema: {
+        operationId: "endSession",
         tags,
         summary: "End one of your sessions",
         params: SessionParams,

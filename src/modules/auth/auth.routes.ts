@@ -35,8 +35,9 @@ export const authRoutes: FastifyPluginAsyncZod<Options> = async (app, options) =
     "/api/auth/register",
     {
       preValidation: limits.register,
-      config: { auth: "none" },
+      config: { auth: "none", errors: { 409: "`email_taken`: an account has this email" } },
       schema: {
+        operationId: "register",
         tags,
         summary: "Create an account and sign in",
         body: RegisterBody,
@@ -53,8 +54,15 @@ export const authRoutes: FastifyPluginAsyncZod<Options> = async (app, options) =
     "/api/auth/login",
     {
       preValidation: limits.login,
-      config: { auth: "none" },
+      config: {
+        auth: "none",
+        errors: {
+          401: "`invalid_credentials`: the email or password is wrong",
+          429: "the account's (or device's) failed-login budget is spent",
+        },
+      },
       schema: {
+        operationId: "login",
         tags,
         summary: "Sign in with email and password",
         body: LoginBody,
@@ -74,8 +82,14 @@ export const authRoutes: FastifyPluginAsyncZod<Options> = async (app, options) =
     "/api/auth/refresh",
     {
       preValidation: limits.refresh,
-      config: { auth: "none" },
+      config: {
+        auth: "none",
+        errors: {
+          401: "`invalid_token`: the refresh token is unknown, expired or spent; `refresh_token_reused`: a spent token came back, so its session is ended",
+        },
+      },
       schema: {
+        operationId: "refreshTokens",
         tags,
         summary: "Trade a refresh token for a new pair; the old one is spent",
         body: RefreshBody,
@@ -90,6 +104,7 @@ export const authRoutes: FastifyPluginAsyncZod<Options> = async (app, options) =
     {
       config: { auth: "required" },
       schema: {
+        operationId: "logout",
         tags,
         summary: "End the current session",
         body: LogoutBody,
@@ -107,6 +122,7 @@ export const authRoutes: FastifyPluginAsyncZod<Options> = async (app, options) =
     {
       config: { auth: "required" },
       schema: {
+        operationId: "getMe",
         tags,
         summary: "The signed-in user",
         response: { 200: UserSchema },
@@ -120,6 +136,7 @@ export const authRoutes: FastifyPluginAsyncZod<Options> = async (app, options) =
     {
       config: { auth: "required" },
       schema: {
+        operationId: "updateMe",
         tags,
         summary: "Change your name (other fields are ignored)",
         body: UpdateMeBody,

@@ -100,8 +100,10 @@ describe("auth: register, login, me", () => {
 
     it("documents the length rule in the published schema, as code points", async () => {
       const document = (await ctx.app.inject({ url: "/openapi.json" })).json();
-      const schema =
+      const body =
         document.paths["/api/auth/register"].post.requestBody.content["application/json"].schema;
+      expect(body.$ref).toBe("#/components/schemas/RegisterInput");
+      const schema = document.components.schemas.RegisterInput;
       expect(schema.properties.password).toMatchObject({ minLength: 8, maxLength: 128 });
       // Four emoji are eight UTF-16 units but four characters: too short, as JSON Schema counts.
       const response = await post("/api/auth/register", {

@@ -17,8 +17,12 @@ export const exportsRoutes: FastifyPluginAsyncZod<Options> = async (app, { expor
   app.post(
     "/api/me/exports",
     {
-      config: { auth: "required" },
+      config: {
+        auth: "required",
+        errors: { 429: "`export_limit_reached`: too many exports today; see `Retry-After`" },
+      },
       schema: {
+        operationId: "startExport",
         tags,
         summary: "Start an export of your data (or get the one in progress)",
         response: { 202: ExportSchema },
@@ -33,8 +37,12 @@ export const exportsRoutes: FastifyPluginAsyncZod<Options> = async (app, { expor
   app.get(
     "/api/me/exports",
     {
-      config: { auth: "required" },
+      config: {
+        auth: "required",
+        errors: { 400: "`invalid_cursor`: the cursor is not one this list gave" },
+      },
       schema: {
+        operationId: "listExports",
         tags,
         summary: "Your exports, newest first",
         querystring: ListExportsQuery,
@@ -47,8 +55,9 @@ export const exportsRoutes: FastifyPluginAsyncZod<Options> = async (app, { expor
   app.get(
     "/api/me/exports/:id",
     {
-      config: { auth: "required" },
+      config: { auth: "required", errors: { 404: "`export_not_found`: no such export of yours" } },
       schema: {
+        operationId: "getExport",
         tags,
         summary: "One of your exports",
         params: ExportParams,
@@ -61,8 +70,15 @@ export const exportsRoutes: FastifyPluginAsyncZod<Options> = async (app, { expor
   app.get(
     "/api/me/exports/:id/download",
     {
-      config: { auth: "required" },
+      config: {
+        auth: "required",
+        errors: {
+          404: "`export_not_found`: no such export of yours",
+          409: "`export_not_ready`: the export has not finished",
+        },
+      },
       schema: {
+        operationId: "downloadExport",
         tags,
         summary: "Download a finished export as a JSON file",
         params: ExportParams,

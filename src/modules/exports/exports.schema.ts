@@ -2,17 +2,19 @@ import { z } from "zod";
 import { PageQuerySchema, pageSchema } from "../../lib/pagination.ts";
 import { EXPORT_STATUSES } from "./exports.table.ts";
 
-export const ExportSchema = z.object({
-  id: z.uuid(),
-  status: z.enum(EXPORT_STATUSES),
-  createdAt: z.iso.datetime(),
-  finishedAt: z.iso.datetime().nullable(),
-  sizeBytes: z.number().int().nullable(),
-  downloadUrl: z
-    .string()
-    .nullable()
-    .describe("Present once the export succeeded, until it expires"),
-});
+export const ExportSchema = z
+  .object({
+    id: z.uuid(),
+    status: z.enum(EXPORT_STATUSES),
+    createdAt: z.iso.datetime(),
+    finishedAt: z.iso.datetime().nullable(),
+    sizeBytes: z.number().int().nullable(),
+    downloadUrl: z
+      .string()
+      .nullable()
+      .describe("Present once the export succeeded, until it expires"),
+  })
+  .meta({ id: "Export" });
 export type ExportView = z.infer<typeof ExportSchema>;
 
 export const ExportPageSchema = pageSchema(ExportSchema);

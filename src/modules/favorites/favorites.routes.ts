@@ -14,8 +14,12 @@ export const favoritesRoutes: FastifyPluginAsyncZod<Options> = async (app, { fav
   app.put(
     "/api/recipes/:id/favorite",
     {
-      config: { auth: "required" },
+      config: {
+        auth: "required",
+        errors: { 404: "`recipe_not_found`: no such recipe, or a private one of someone else" },
+      },
       schema: {
+        operationId: "favoriteRecipe",
         tags,
         summary: "Favorite a recipe (idempotent)",
         params: RecipeParams,
@@ -31,8 +35,12 @@ export const favoritesRoutes: FastifyPluginAsyncZod<Options> = async (app, { fav
   app.delete(
     "/api/recipes/:id/favorite",
     {
-      config: { auth: "required" },
+      config: {
+        auth: "required",
+        errors: { 404: "`recipe_not_found`: no such recipe, or a private one of someone else" },
+      },
       schema: {
+        operationId: "unfavoriteRecipe",
         tags,
         summary: "Unfavorite a recipe (idempotent)",
         params: RecipeParams,
@@ -48,8 +56,12 @@ export const favoritesRoutes: FastifyPluginAsyncZod<Options> = async (app, { fav
   app.get(
     "/api/me/favorites",
     {
-      config: { auth: "required" },
+      config: {
+        auth: "required",
+        errors: { 400: "`invalid_cursor`: the cursor is not one this list gave" },
+      },
       schema: {
+        operationId: "listFavorites",
         tags,
         summary: "Your favorite recipes, most recently favorited first",
         querystring: PageQuerySchema,

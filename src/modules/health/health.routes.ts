@@ -13,6 +13,7 @@ export const healthRoutes: FastifyPluginAsyncZod<Options> = async (app, { health
     {
       config: { auth: "none" },
       schema: {
+        operationId: "getLiveness",
         tags: ["health"],
         summary: "The process is up",
         response: { 200: LivenessSchema },
@@ -26,6 +27,7 @@ export const healthRoutes: FastifyPluginAsyncZod<Options> = async (app, { health
     {
       config: { auth: "none" },
       schema: {
+        operationId: "getReadiness",
         tags: ["health"],
         summary: "Every dependency answers; 503 names the one that does not",
         response: { 200: ReadinessSchema, 503: ReadinessSchema },

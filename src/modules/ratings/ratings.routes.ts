@@ -13,8 +13,15 @@ export const ratingsRoutes: FastifyPluginAsyncZod<Options> = async (app, { ratin
   app.put(
     "/api/recipes/:id/rating",
     {
-      config: { auth: "required" },
+      config: {
+        auth: "required",
+        errors: {
+          403: "`cannot_rate_own_recipe`: authors do not rate their own recipes",
+          404: "`recipe_not_found`: no such recipe, or a private one of someone else",
+        },
+      },
       schema: {
+        operationId: "rateRecipe",
         tags,
         summary: "Rate someone else's recipe (one rating per user; replaces yours)",
         params: RecipeParams,
@@ -28,8 +35,12 @@ export const ratingsRoutes: FastifyPluginAsyncZod<Options> = async (app, { ratin
   app.delete(
     "/api/recipes/:id/rating",
     {
-      config: { auth: "required" },
+      config: {
+        auth: "required",
+        errors: { 404: "`recipe_not_found`: no such recipe, or a private one of someone else" },
+      },
       schema: {
+        operationId: "unrateRecipe",
         tags,
         summary: "Remove your rating (idempotent)",
         params: RecipeParams,
@@ -45,8 +56,15 @@ export const ratingsRoutes: FastifyPluginAsyncZod<Options> = async (app, { ratin
   app.get(
     "/api/recipes/:id/ratings",
     {
-      config: { auth: "optional" },
+      config: {
+        auth: "optional",
+        errors: {
+          400: "`invalid_cursor`: the cursor is not one this list gave",
+          404: "`recipe_not_found`: no such recipe, or a private one of someone else",
+        },
+      },
       schema: {
+        operationId: "listRatings",
         tags,
         summary: "Ratings of a recipe, newest first",
         params: RecipeParams,

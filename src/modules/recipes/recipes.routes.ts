@@ -26,6 +26,7 @@ export const recipesRoutes: FastifyPluginAsyncZod<Options> = async (app, { recip
     {
       config: { auth: "required" },
       schema: {
+        operationId: "createRecipe",
         tags,
         summary: "Create a recipe",
         body: CreateRecipeBody,
@@ -42,8 +43,14 @@ export const recipesRoutes: FastifyPluginAsyncZod<Options> = async (app, { recip
   app.get(
     "/api/recipes",
     {
-      config: { auth: "optional" },
+      config: {
+        auth: "optional",
+        errors: {
+          400: "`relevance_needs_q`: `sort=relevance` without `q`; `invalid_cursor`: the cursor is not one this list (and sort) gave",
+        },
+      },
       schema: {
+        operationId: "listRecipes",
         tags,
         summary: "Search and list recipes the caller may see",
         querystring: ListRecipesQuery,
@@ -56,8 +63,12 @@ export const recipesRoutes: FastifyPluginAsyncZod<Options> = async (app, { recip
   app.get(
     "/api/recipes/:id",
     {
-      config: { auth: "optional" },
+      config: {
+        auth: "optional",
+        errors: { 404: "`recipe_not_found`: no such recipe, or a private one of someone else" },
+      },
       schema: {
+        operationId: "getRecipe",
         tags,
         summary: "Read a recipe, optionally scaled to a number of servings",
         params: RecipeParams,
@@ -77,8 +88,16 @@ export const recipesRoutes: FastifyPluginAsyncZod<Options> = async (app, { recip
   app.patch(
     "/api/recipes/:id",
     {
-      config: { auth: "required" },
+      config: {
+        auth: "required",
+        errors: {
+          403: "`not_recipe_author`: only the author or an administrator may change it",
+          404: "`recipe_not_found`: no such recipe, or a private one of someone else",
+          412: "`version_mismatch`: `If-Match` names another version; read it again",
+        },
+      },
       schema: {
+        operationId: "updateRecipe",
         tags,
         summary: "Change a recipe (author or admin); lists replace whole",
         description: "Send `If-Match` with the ETag you read; without it the change applies.",
@@ -103,8 +122,16 @@ export const recipesRoutes: FastifyPluginAsyncZod<Options> = async (app, { recip
   app.delete(
     "/api/recipes/:id",
     {
-      config: { auth: "required" },
+      config: {
+        auth: "required",
+        errors: {
+          403: "`not_recipe_author`: only the author or an administrator may delete it",
+          404: "`recipe_not_found`: no such recipe, or a private one of someone else",
+          412: "`version_mismatch`: `If-Match` names another version; read it again",
+        },
+      },
       schema: {
+        operationId: "deleteRecipe",
         tags,
         summary: "Delete a recipe (author or admin)",
         params: RecipeParams,

@@ -18,18 +18,20 @@ export const TagSchema = z
   .max(40)
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "must be a slug: letters, digits and single hyphens");
 
-export const IngredientBody = z.object({
-  name: z.string().trim().min(1).max(200),
-  quantity: z
-    .number()
-    .positive()
-    .max(1_000_000)
-    .nullable()
-    .default(null)
-    .describe("null for 'to taste'"),
-  unit: z.enum(UNITS).nullable().default(null),
-  note: z.string().trim().max(500).nullable().default(null),
-});
+export const IngredientBody = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    quantity: z
+      .number()
+      .positive()
+      .max(1_000_000)
+      .nullable()
+      .default(null)
+      .describe("null for 'to taste'"),
+    unit: z.enum(UNITS).nullable().default(null),
+    note: z.string().trim().max(500).nullable().default(null),
+  })
+  .meta({ id: "IngredientLine", description: "One ingredient of a recipe being written" });
 
 const Fields = {
   title: z.string().trim().min(1).max(200),
@@ -46,21 +48,46 @@ const Fields = {
     .transform((tags) => [...new Set(tags)]),
 };
 
-export const CreateRecipeBody = z.object({
-  ...Fields,
-  description: Fields.description.default(""),
-  prepMinutes: Minutes.default(0),
-  cookMinutes: Minutes.default(0),
-  visibility: Visibility.default("public"),
-  steps: Fields.steps.default([]),
-  tags: Fields.tags.default([]),
-});
+export const CreateRecipeBody = z
+  .object({
+    ...Fields,
+    description: Fields.description.default(""),
+    prepMinutes: Minutes.default(0),
+    cookMinutes: Minutes.default(0),
+    visibility: Visibility.default("public"),
+    steps: Fields.steps.default([]),
+    tags: Fields.tags.default([]),
+  })
+  .meta({
+    id: "CreateRecipe",
+    description: "A new recipe; omitted lists are empty, omitted times zero",
+    example: {
+      title: "Pancakes",
+      description: "Thin, for a Sunday.",
+      servings: 4,
+      prepMinutes: 10,
+      cookMinutes: 20,
+      visibility: "public",
+      ingredients: [
+        { name: "flour", quantity: 250, unit: "g", note: null },
+        { name: "milk", quantity: 500, unit: "ml", note: null },
+        { name: "salt", quantity: null, unit: null, note: "a pinch" },
+      ],
+      steps: ["Whisk everything together.", "Fry thin, one ladle at a time."],
+      tags: ["breakfast", "quick"],
+    },
+  });
 export type CreateRecipeInput = z.output<typeof CreateRecipeBody>;
 
 export const UpdateRecipeBody = z
   .object(Fields)
   .partial()
-  .refine((body) => Object.keys(body).length > 0, "send at least one field");
+  .refine((body) => Object.keys(body).length > 0, "send at least one field")
+  .meta({
+    id: "UpdateRecipe",
+    description: "The fields to change, at least one; a list sent replaces the whole list",
+    example: { title: "Crêpes", servings: 6 },
+  });
 export type UpdateRecipeInput = z.output<typeof UpdateRecipeBody>;
 
 export const RecipeParams = z.object({ id: z.uuid() });
@@ -68,17 +95,21 @@ export const GetRecipeQuery = z.object({
   servings: Servings.optional().describe("Scale quantities to this many servings"),
 });
 
-const AuthorSchema = z.object({ id: z.uuid(), name: z.string() });
-const RatingSummarySchema = z.object({
-  average: z.number().nullable().describe("null until someone rates"),
-  count: z.number().int(),
-});
-export const IngredientSchema = z.object({
-  name: z.string(),
-  quantity: z.number().nullable(),
-  unit: z.enum(UNITS).nullable(),
-  note: z.string().nullable(),
-});
+const AuthorSchema = z.object({ id: z.uuid(), name: z.string() }).meta({ id: "Author" });
+const RatingSummarySchema = z
+  .object({
+    average: z.number().nullable().describe("null until someone rates"),
+    count: z.number().int(),
+  })
+  .meta({ id: "RatingSummary" });
+export const IngredientSchema = z
+  .object({
+    name: z.string(),
+    quantity: z.number().nullable(),
+    unit: z.enum(UNITS).nullable(),
+    note: z.string().nullable(),
+  })
+  .meta({ id: "Ingredient" });
 
 const Common = {
   id: z.uuid(),
@@ -98,14 +129,18 @@ const Common = {
   updatedAt: z.iso.datetime(),
 };
 
-export const RecipeSchema = z.object({
-  ...Common,
-  ingredients: z.array(IngredientSchema),
-  steps: z.array(z.string()),
-});
+export const RecipeSchema = z
+  .object({
+    ...Common,
+    ingredients: z.array(IngredientSchema),
+    steps: z.array(z.string()),
+  })
+  .meta({ id: "Recipe" });
 export type Recipe = z.infer<typeof RecipeSchema>;
 
-export const RecipeSummarySchema = z.object({ ...Common, ingredientCount: z.number().int() });
+export const RecipeSummarySchema = z
+  .object({ ...Common, ingredientCount: z.number().int() })
+  .meta({ id: "RecipeSummary", description: "A recipe in a list: without ingredients and steps" });
 export type RecipeSummary = z.infer<typeof RecipeSummarySchema>;
 export const RecipeSummaryPageSchema = pageSchema(RecipeSummarySchema);
 

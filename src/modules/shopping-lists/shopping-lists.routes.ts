@@ -12,8 +12,14 @@ export const shoppingListsRoutes: FastifyPluginAsyncZod<Options> = async (
   app.post(
     "/api/shopping-list",
     {
-      config: { auth: "required" },
+      config: {
+        auth: "required",
+        errors: {
+          404: "`recipe_not_found`: one of the recipes does not exist or is private to someone else",
+        },
+      },
       schema: {
+        operationId: "buildShoppingList",
         tags: ["shopping-list"],
         summary: "Add up the ingredients of several recipes, converting compatible units",
         body: ShoppingListBody,

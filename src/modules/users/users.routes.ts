@@ -18,8 +18,12 @@ export const usersAdminRoutes: FastifyPluginAsyncZod<Options> = async (app, { ad
   app.get(
     "/api/admin/users",
     {
-      config: { auth: "admin" },
+      config: {
+        auth: "admin",
+        errors: { 400: "`invalid_cursor`: the cursor is not one this list gave" },
+      },
       schema: {
+        operationId: "listUsers",
         tags,
         summary: "List users, newest first; `q` filters on email and name",
         querystring: AdminUsersQuery,
@@ -32,8 +36,15 @@ export const usersAdminRoutes: FastifyPluginAsyncZod<Options> = async (app, { ad
   app.patch(
     "/api/admin/users/:id",
     {
-      config: { auth: "admin" },
+      config: {
+        auth: "admin",
+        errors: {
+          404: "`user_not_found`: no such user",
+          409: "`last_admin`: the change would leave no enabled administrator",
+        },
+      },
       schema: {
+        operationId: "updateUser",
         tags,
         summary: "Change a role or disable an account; ends the user's sessions",
         params: AdminUserParams,
