@@ -176,6 +176,35 @@ const checks: Check[] = [
     },
   },
   {
+    name: "client types generated from openapi.json",
+    run() {
+      const dir = mkdtempSync(join(tmpdir(), "stratum-client-"));
+      try {
+        const out = join(dir, "schema.ts");
+        // The package's own generator and options (`npm run client:generate`), to a temp file.
+        const result = sh("npm", [
+          "exec",
+          "--workspace",
+          "@stratum/client",
+          "--",
+          "openapi-typescript",
+          "../../openapi.json",
+          "--output",
+          out,
+        ]);
+        if (result.code !== 0) return { ok: false, reason: lastLines(result.out) };
+        const committed = "packages/client/src/schema.ts";
+        const same = readFileSync(out, "utf8") === readFileSync(committed, "utf8");
+        return {
+          ok: same,
+          reason: same ? `${committed} matches` : "run `npm run client:generate`",
+        };
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  },
+  {
     name: "migrations in sync with the tables",
     run() {
       const dir = mkdtempSync(join(tmpdir(), "stratum-migrations-"));

@@ -168,6 +168,24 @@ type TransformObjectInput = Parameters<typeof jsonSchemaTransformObject>[0];
  * another component refers to are kept.
  */
 type Document = { paths?: unknown; components?: { schemas?: Record<string, unknown> } };
+type Body = { required?: boolean; content?: Record<string, { schema?: { $ref?: string } }> };
+
+/**
+ * `@fastify/swagger` marks every request body required; one whose schema also takes null (a
+ * `.nullish()` body such as logout's) may be left out, and the document says so.
+ */
+function markOptionalBodies(document: Document, schemas: Record<string, unknown>): void {
+  const operations = Object.values((document.paths ?? {}) as Record<string, object>).flatMap(
+    (item) => Object.values(item) as { requestBody?: Body }[],
+  );
+  for (const { requestBody } of operations) {
+    const ref = requestBody?.content?.["application/json"]?.schema?.$ref;
+    const name = ref?.replace("#/components/schemas/", "") ?? "";
+    const schema = schemas[name] as { anyOf?: object[] } | undefined;
+    const takesNull = schema?.anyOf?.some((branch) => JSON.stringify(branch) === '{"type":"null"}');
+    if (requestBody && takesNull) requestBody.required = false;
+  }
+}
 
 export function openApiTransformObject(
   input: TransformObjectInput,
@@ -193,6 +211,7 @@ export function openApiTransformObject(
     }
   };
   visit(document.paths);
+  markOptionalBodies(document, schemas);
   const ordered = Object.fromEntries([...kept].sort().map((name) => [name, schemas[name]]));
   const pruned: Document = {
     ...document,
