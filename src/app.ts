@@ -14,6 +14,7 @@ import { registerRateLimit } from "./lib/rate-limit.ts";
 import { requestIdFrom } from "./lib/request-id.ts";
 import { pageHeaders, registerSecurityHeaders, useHeaders } from "./lib/security-headers.ts";
 import { serializerCompiler } from "./lib/serializer.ts";
+import { registerWellFormedText } from "./lib/well-formed-text.ts";
 import { accountDeletionRoutes } from "./modules/account-deletion/account-deletion.routes.ts";
 import { auditRoutes } from "./modules/audit/audit.routes.ts";
 import { createAuthLimits } from "./modules/auth/auth.limits.ts";
@@ -154,6 +155,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   app.removeContentTypeParser("text/plain");
 
   registerErrorHandling(app);
+  registerWellFormedText(app);
   registerNotFound(app);
   registerRequestLog(app, deps);
   registerSecurityHeaders(app);

@@ -1,10 +1,10 @@
-import { execFileSync } from "node:child_process";
-import { appendFileSync, mkdirSync, readdirSync } from "node:fs";
+import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { recipeBody as factoryRecipeBody } from "../factories/recipes.ts";
 import { createScratchPostgres } from "../helpers/database.ts";
 import { startServer } from "../helpers/process.ts";
+
+export { postgresControl, redisControl, waitUntil } from "./services.ts";
 
 export const PG_URL = process.env.TEST_DATABASE_URL;
 export const REDIS_URL = process.env.TEST_REDIS_URL;
@@ -19,92 +19,6 @@ export function recordFigure(test: string, injects: string, figure: string, pass
     `${JSON.stringify({ test, injects, figure, pass, at: new Date().toISOString() })}\n`,
   );
 }
-
-const pgVersion = () => readdirSync("/etc/postgresql")[0] ?? "15";
-
-function pgctl(...args: string[]): void {
-  execFileSync("pg_ctlcluster", ["--skip-systemctl-redirect", pgVersion(), "main", ...args], {
-    stdio: "ignore",
-  });
-}
-
-export async function waitUntil(
-  check: () => Promise<boolean> | boolean,
-  timeoutMs = 30_000,
-): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    if (await check()) return Date.now() - started;
-    await sleep(50);
-  }
-  throw new Error(`condition not met within ${timeoutMs} ms`);
-}
-
-function pgAnswers(): boolean {
-  try {
-    execFileSync("pg_isready", ["-h", "127.0.0.1", "-p", "5432", "-q"]);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export const postgresControl = {
-  /** `pg_ctl stop -m immediate`: like pulling the plug on the server process. */
-  stopImmediate: () => pgctl("stop", "-m", "immediate"),
-  async start(): Promise<void> {
-    if (!pgAnswers()) pgctl("start");
-    await waitUntil(pgAnswers);
-  },
-  /** Freezes (SIGSTOP) or thaws (SIGCONT) every PostgreSQL process: a hung, not a dead, server. */
-  signalAll(signal: "STOP" | "CONT"): void {
-    execFileSync("pkill", [`-${signal}`, "-u", "postgres", "postgres"]);
-  },
-};
-
-function redisAnswers(): boolean {
-  try {
-    return execFileSync("redis-cli", ["-h", "127.0.0.1", "ping"], { encoding: "utf8" }).includes(
-      "PONG",
-    );
-  } catch {
-    return false;
-  }
-}
-
-export const redisControl = {
-  stop(): void {
-    try {
-      execFileSync("redis-cli", ["-h", "127.0.0.1", "shutdown", "nosave"], { stdio: "ignore" });
-    } catch {
-      // redis-cli reports the closed connection of a shutdown as an error.
-    }
-  },
-  async start(): Promise<void> {
-    if (!redisAnswers()) {
-      mkdirSync("/var/lib/redis", { recursive: true });
-      mkdirSync("/var/log/redis", { recursive: true });
-      execFileSync("redis-server", [
-        "--daemonize",
-        "yes",
-        "--bind",
-        "127.0.0.1",
-        "-::1",
-        "--port",
-        "6379",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-        "--dir",
-        "/var/lib/redis",
-        "--logfile",
-        "/var/log/redis/ci.log",
-      ]);
-    }
-    await waitUntil(redisAnswers);
-  },
-};
 
 export async function scratchDatabase(label: string): Promise<string> {
   if (!PG_URL) throw new Error("TEST_DATABASE_URL is required for fault tests");

@@ -6,6 +6,7 @@ import { createPasswordHasher } from "../../src/lib/passwords.ts";
 import { randomIp } from "../factories/auth.ts";
 import { bearer } from "../factories/users.ts";
 import { createTestApp } from "../helpers/app.ts";
+import { capturingLogger, type LogLine } from "../helpers/logs.ts";
 import { matchOperation, type Operation, operationsOf } from "./openapi.ts";
 import { type Actor, fuzzCases, malformedSegment } from "./requests.ts";
 import { createResponseChecker } from "./responses.ts";
@@ -17,10 +18,16 @@ const SEED = Number(process.env.FUZZ_SEED ?? randomInt(2 ** 31));
 const REQUEST_BOUND_MS = 5_000;
 const redisUrl = process.env.TEST_REDIS_URL;
 
+// Warnings and errors only: a failure's message quotes what the server logged for it (the cause
+// of a 5xx, such as the SQLSTATE behind a 503), and a long run keeps no access lines.
+const serverLog = capturingLogger("warn");
 const ctx = await createTestApp({
   env: redisUrl ? { REDIS_URL: redisUrl } : {},
-  // Input handling is under test, not hashing: cheap Argon2 keeps sign-ups and logins fast.
-  overrides: { hasher: createPasswordHasher({ memoryCost: 1_024, timeCost: 1, parallelism: 1 }) },
+  overrides: {
+    // Input handling is under test, not hashing: cheap Argon2 keeps sign-ups and logins fast.
+    hasher: createPasswordHasher({ memoryCost: 1_024, timeCost: 1, parallelism: 1 }),
+    logger: serverLog.logger,
+  },
 });
 const served = await ctx.app.inject({ method: "GET", url: "/openapi.json" });
 const operations = operationsOf(served.json());
@@ -187,6 +194,21 @@ describe("OpenAPI fuzzer: every documented operation", () => {
   });
 });
 
+/**
+ * The lines logged while the request ran: its own and those of no request (a pool, a queue), or
+ * all of them when it has no answer to name it.
+ */
+function serverLines(requestId?: unknown): string {
+  const own = (line: LogLine) =>
+    requestId === undefined || line.requestId === undefined || line.requestId === requestId;
+  const shown = serverLog.lines.filter(own).map((line) => {
+    const err = line.err as { code?: unknown; message?: unknown } | undefined;
+    const cause = err ? ` [${String(err.code ?? "no code")}] ${String(err.message)}` : "";
+    return `\n  server log: ${line.msg}${cause}`.slice(0, 600);
+  });
+  return shown.join("");
+}
+
 /** Sends one request within the time bound, counts it, and throws what the contract breaks. */
 async function sendAndCheck(
   counted: Operation,
@@ -194,6 +216,7 @@ async function sendAndCheck(
   request: Rendered,
   actor: Actor,
 ): Promise<number> {
+  serverLog.clear();
   const response = await bounded(
     ctx.app.inject({
       method: request.method as "GET",
@@ -203,7 +226,10 @@ async function sendAndCheck(
       remoteAddress: randomIp(),
     }),
     show(request),
-  );
+  ).catch((error: Error) => {
+    error.message += serverLines();
+    throw error;
+  });
   count(counted, response.statusCode);
   const wrong = checker.check(target, {
     statusCode: response.statusCode,
@@ -213,7 +239,8 @@ async function sendAndCheck(
   if (wrong.length > 0) {
     const problems = wrong.map((line) => `\n  - ${line}`).join("");
     throw new Error(
-      `${show(request)} as ${actor} → ${response.statusCode}${problems}\n  body: ${response.body.slice(0, 400)}`,
+      `${show(request)} as ${actor} → ${response.statusCode}${problems}\n  body: ${response.body.slice(0, 400)}` +
+        serverLines(response.headers["x-request-id"]),
     );
   }
   return response.statusCode;

@@ -1,11 +1,15 @@
 import { Writable } from "node:stream";
 import { pino } from "pino";
+import type { Config } from "../../src/config.ts";
 import { type Logger, loggerOptions } from "../../src/lib/logger.ts";
 
 export type LogLine = Record<string, unknown> & { msg?: string; level?: number };
 
-/** A logger with the application's options (serializers, redaction) whose lines a test reads. */
-export function capturingLogger(): {
+/**
+ * A logger with the application's options (serializers, redaction) whose lines a test reads;
+ * `level` keeps fewer of them (a long run that reads only its failures' lines).
+ */
+export function capturingLogger(level: Config["logLevel"] = "info"): {
   logger: Logger;
   lines: LogLine[];
   text(): string;
@@ -22,7 +26,7 @@ export function capturingLogger(): {
       callback();
     },
   });
-  const logger = pino(loggerOptions({ logLevel: "info" }), stream);
+  const logger = pino(loggerOptions({ logLevel: level }), stream);
   const clear = () => {
     lines.length = 0;
     raw.length = 0;

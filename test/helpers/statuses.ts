@@ -36,6 +36,14 @@ export function recordStatuses(app: FastifyInstance): void {
   });
 }
 
+/**
+ * Records an answer the route hook cannot see: Fastify gives some before its route is chosen
+ * (414 for a path parameter over the limit), though the path matched the operation.
+ */
+export function noteStatus(method: string, path: string, status: number): void {
+  if (REPORT_DIR) seen.add(`${method.toUpperCase()} ${documentPath(path)} ${status}`);
+}
+
 /** Appends what was seen since the last flush to this process's file. */
 export function flushStatuses(): void {
   if (!REPORT_DIR || seen.size === written) return;
