@@ -6,7 +6,14 @@ import { type Field, filterKind, parseFields, type RefTarget, SpecError } from "
 import * as f from "./fragments.ts";
 import { moduleNameProblem, type Names, namesOf } from "./names.ts";
 import { type RenderContext, render } from "./render.ts";
-import { filterTestField, invalidCase, patchBody, sampleField } from "./samples.ts";
+import {
+  createExample,
+  filterTestField,
+  invalidCase,
+  patchBody,
+  sampleField,
+  updateExample,
+} from "./samples.ts";
 
 /**
  * Who may do what with a row. `private` (the default): only its owner and admins read or change
@@ -222,6 +229,14 @@ function context(names: Names, fields: Field[], access: Access): RenderContext {
       ownerOnly: options.owned ? " (owner or admin)" : "",
       refField: refs[0]?.name ?? "",
       patchBody: patchBody(fields),
+      createDescription:
+        `A new ${names.label}` +
+        (fields.some((field) => field.optional) ? "; an optional field left out is null" : ""),
+      createExample: createExample(fields),
+      updateExample: updateExample(fields),
+      notFound:
+        `\`${names.code}_not_found\`: no such ${names.label}` +
+        (options.private ? ", or one of someone else's" : ""),
       filterField: filterTest?.field ?? "",
       filterMatch: filterTest?.match ?? "",
       filterOther: filterTest?.other ?? "",
@@ -236,6 +251,7 @@ function context(names: Names, fields: Field[], access: Access): RenderContext {
       enums: enums.length > 0,
       filters: filtered,
       ownerFilter: options.owned && !options.private,
+      forbidden: options.owned && !options.private,
       filterTest: filterTest !== undefined,
     },
     slots: {
