@@ -1,12 +1,19 @@
 // Everything `gen module` will write, decided before anything is written: checks that refuse,
 // then the rendered files and the lines to insert into the shared files.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Field, filterKind, parseFields, type RefTarget, SpecError } from "./fields.ts";
 import * as f from "./fragments.ts";
 import { moduleNameProblem, type Names, namesOf } from "./names.ts";
 import { type RenderContext, render } from "./render.ts";
-import { filterTestField, invalidCase, patchBody, sampleField } from "./samples.ts";
+import {
+  createExample,
+  filterTestField,
+  invalidCase,
+  patchBody,
+  sampleField,
+  updateExample,
+} from "./samples.ts";
 
 /**
  * Who may do what with a row. `private` (the default): only its owner and admins read or change
@@ -142,12 +149,40 @@ function checkName(root: string, names: Names, owned: boolean): void {
       throw new Refusal(`"${names.names}" is already used in ${path}`);
     }
   }
+  checkDocumentNames(root, names);
   const sameTable = new RegExp(`pgTable\\(\\s*"${names.table}"`);
   const schemaIndex = read(root, "src/db/schema.ts");
   for (const match of schemaIndex.matchAll(/"\.\.\/(modules\/[^"]+\.table\.ts)"/g)) {
     const path = join(root, "src", match[1] ?? "");
     if (existsSync(path) && sameTable.test(readFileSync(path, "utf8"))) {
       throw new Refusal(`the table "${names.table}" already exists (src/${match[1]})`);
+    }
+  }
+}
+
+/**
+ * The schema ids and operationIds the module would add to openapi.json. zod's registry keeps the
+ * last schema registered under an id without a word, so one taken elsewhere must be refused.
+ */
+function documentNames(names: Names): string[] {
+  const { Name, Names } = names;
+  return [Name, `Create${Name}`, `Update${Name}`, `${Name}Page`].concat(
+    ["create", "get", "update", "delete"].map((verb) => `${verb}${Name}`),
+    `list${Names}`,
+  );
+}
+
+function checkDocumentNames(root: string, names: Names): void {
+  const wanted = new Set(documentNames(names));
+  const sources = readdirSync(join(root, "src"), { recursive: true, encoding: "utf8" }).filter(
+    (path) => path.endsWith(".ts") && !path.endsWith(".test.ts"),
+  );
+  for (const path of sources) {
+    const text = readFileSync(join(root, "src", path), "utf8");
+    for (const [, taken = ""] of text.matchAll(/\b(?:id|operationId): "(\w+)"/g)) {
+      // pageSchema names a named item's page after it.
+      const clash = [taken, `${taken}Page`].find((name) => wanted.has(name));
+      if (clash) throw new Refusal(`"${clash}" is already a name in openapi.json (src/${path})`);
     }
   }
 }
@@ -194,6 +229,14 @@ function context(names: Names, fields: Field[], access: Access): RenderContext {
       ownerOnly: options.owned ? " (owner or admin)" : "",
       refField: refs[0]?.name ?? "",
       patchBody: patchBody(fields),
+      createDescription:
+        `A new ${names.label}` +
+        (fields.some((field) => field.optional) ? "; an optional field left out is null" : ""),
+      createExample: createExample(fields),
+      updateExample: updateExample(fields),
+      notFound:
+        `\`${names.code}_not_found\`: no such ${names.label}` +
+        (options.private ? ", or one of someone else's" : ""),
       filterField: filterTest?.field ?? "",
       filterMatch: filterTest?.match ?? "",
       filterOther: filterTest?.other ?? "",
@@ -208,6 +251,7 @@ function context(names: Names, fields: Field[], access: Access): RenderContext {
       enums: enums.length > 0,
       filters: filtered,
       ownerFilter: options.owned && !options.private,
+      forbidden: options.owned && !options.private,
       filterTest: filterTest !== undefined,
     },
     slots: {

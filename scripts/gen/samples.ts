@@ -107,3 +107,19 @@ export function patchBody(fields: Field[]): string {
   const factory = ref.ref?.factory;
   return `{ ${ref.name}: ${factory ? factory.idOf("alice") : "null"} }`;
 }
+
+// Any well-formed id will do in the OpenAPI examples; the document has no row to point at.
+const EXAMPLE_ID = q("3f6c2b1e-8d4a-4c7b-9e2f-5a1d0c9b8e7f");
+const exampleValue = (field: Field, which: 0 | 1) =>
+  field.type === "ref" ? EXAMPLE_ID : sampleValues(field)[which];
+
+/** The create body's example in openapi.json: every field's first sample value. */
+export function createExample(fields: Field[]): string {
+  return `{ ${fields.map((field) => `${field.name}: ${exampleValue(field, 0)}`).join(", ")} }`;
+}
+
+/** The update body's example in openapi.json: the change the PATCH tests send. */
+export function updateExample(fields: Field[]): string {
+  const field = fields.find((candidate) => candidate.type !== "ref") ?? (fields[0] as Field);
+  return `{ ${field.name}: ${exampleValue(field, 1)} }`;
+}

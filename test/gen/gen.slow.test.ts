@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { namesOf } from "../../scripts/gen/names.ts";
 import type { Access } from "../../scripts/gen/plan.ts";
+import { listProblems, routeProblems } from "../../scripts/openapi-rules.ts";
 import {
   copyProject,
   freeModuleName,
@@ -116,11 +117,17 @@ describe("gen module (slow: copies the project and checks what it writes)", () =
       expect(files.get(migration ?? "")).toContain(`CREATE TABLE "${namesOf(module).table}"`);
       expect(Object.keys(openapi.paths[`/api/${module}`])).toEqual(["post", "get"]);
       expect(Object.keys(openapi.paths[`/api/${module}/{id}`])).toEqual(["get", "patch", "delete"]);
+      const { Name } = namesOf(module);
+      expect(openapi.paths[`/api/${module}`].post.operationId).toBe(`create${Name}`);
+      expect(openapi.components.schemas[`Create${Name}Input`].example).toBeDefined();
       // Rows with an owner are part of the owner's account: exported, and deleted with it.
       const exported = `{ name: "${names}", kind: "list", rows: (id) => ${names}.exportRows(id) },`;
       const deleted = `{ name: "${names}", run: (id) => ${names}.removeAllByOwner(id) },`;
       expect(deps.includes(exported) && deps.includes(deleted)).toBe(access !== "shared");
     }
+    // What verify asks of every operation: operationIds, named shapes, a Problem per error.
+    expect(routeProblems(openapi)).toEqual([]);
+    expect(listProblems(openapi)).toEqual([]);
   });
 
   it(

@@ -39,6 +39,7 @@ describe("gen module: names it refuses", () => {
     ["a singular", "todo", /must be a plural noun/],
     ["a name whose singular is a keyword", "classes", /reserved word/],
     ["a table another module has", "recipe-tags", /table "recipe_tags" already exists/],
+    ["a schema name openapi.json has", "ingredients", /"Ingredient" is already a name/],
   ])("refuses %s", (_case, name, message) => {
     expect(refusal(name, ["title:string"])).toMatch(message);
   });

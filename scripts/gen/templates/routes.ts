@@ -25,8 +25,17 @@ export const __names__Routes: FastifyPluginAsyncZod<Options> = async (app, { __n
   app.post(
     "/api/__module__",
     {
+      // gen:if refs
+      config: {
+        auth: "required",
+        errors: { 400: "`reference_not_found`: a referenced row does not exist" },
+      },
+      // gen:end
+      // gen:if !refs
       config: { auth: "required" },
+      // gen:end
       schema: {
+        operationId: "create__Name__",
         tags,
         summary: "Create a __label__",
         body: Create__Name__Body,
@@ -49,8 +58,12 @@ export const __names__Routes: FastifyPluginAsyncZod<Options> = async (app, { __n
     "/api/__module__",
     {
       // gen:if private
-      config: { auth: "required" },
+      config: {
+        auth: "required",
+        errors: { 400: "`invalid_cursor`: the cursor is not one this list gave" },
+      },
       schema: {
+        operationId: "list__Names__",
         tags,
         summary: "List your __labels__, newest first",
         querystring: List__Names__Query,
@@ -58,8 +71,12 @@ export const __names__Routes: FastifyPluginAsyncZod<Options> = async (app, { __n
       },
       // gen:end
       // gen:if public
-      config: { auth: "optional" },
+      config: {
+        auth: "optional",
+        errors: { 400: "`invalid_cursor`: the cursor is not one this list gave" },
+      },
       schema: {
+        operationId: "list__Names__",
         tags,
         summary: "List __labels__, newest first",
         querystring: List__Names__Query,
@@ -79,8 +96,9 @@ export const __names__Routes: FastifyPluginAsyncZod<Options> = async (app, { __n
     "/api/__module__/:id",
     {
       // gen:if private
-      config: { auth: "required" },
+      config: { auth: "required", errors: { 404: "__notFound__" } },
       schema: {
+        operationId: "get__Name__",
         tags,
         summary: "Read one of your __labels__",
         params: __Name__Params,
@@ -88,8 +106,9 @@ export const __names__Routes: FastifyPluginAsyncZod<Options> = async (app, { __n
       },
       // gen:end
       // gen:if public
-      config: { auth: "optional" },
+      config: { auth: "optional", errors: { 404: "__notFound__" } },
       schema: {
+        operationId: "get__Name__",
         tags,
         summary: "Read a __label__",
         params: __Name__Params,
@@ -111,8 +130,21 @@ export const __names__Routes: FastifyPluginAsyncZod<Options> = async (app, { __n
   app.patch(
     "/api/__module__/:id",
     {
-      config: { auth: "required" },
+      config: {
+        auth: "required",
+        errors: {
+          // gen:if refs
+          400: "`reference_not_found`: a referenced row does not exist",
+          // gen:end
+          // gen:if forbidden
+          403: "`not___code___owner`: only the owner or an administrator may change it",
+          // gen:end
+          404: "__notFound__",
+          412: "`version_mismatch`: `If-Match` names another version; read it again",
+        },
+      },
       schema: {
+        operationId: "update__Name__",
         tags,
         summary: "Change a __label____ownerOnly__",
         description: "Send `If-Match` with the ETag you read; without it the change applies.",
@@ -138,8 +170,18 @@ export const __names__Routes: FastifyPluginAsyncZod<Options> = async (app, { __n
   app.delete(
     "/api/__module__/:id",
     {
-      config: { auth: "required" },
+      config: {
+        auth: "required",
+        errors: {
+          // gen:if forbidden
+          403: "`not___code___owner`: only the owner or an administrator may delete it",
+          // gen:end
+          404: "__notFound__",
+          412: "`version_mismatch`: `If-Match` names another version; read it again",
+        },
+      },
       schema: {
+        operationId: "delete__Name__",
         tags,
         summary: "Delete a __label____ownerOnly__",
         params: __Name__Params,

@@ -11,34 +11,47 @@ const Fields = {
   // gen:end
 };
 
-export const Create__Name__Body = z.object({
-  ...Fields,
-  // gen:each createDefault
-  dueAt: Fields.dueAt.default(null),
-  // gen:end
-});
+export const Create__Name__Body = z
+  .object({
+    ...Fields,
+    // gen:each createDefault
+    dueAt: Fields.dueAt.default(null),
+    // gen:end
+  })
+  .meta({
+    id: "Create__Name__",
+    description: "__createDescription__",
+    example: __createExample__,
+  });
 export type Create__Name__Input = z.output<typeof Create__Name__Body>;
 
 export const Update__Name__Body = z
   .object(Fields)
   .partial()
-  .refine((body) => Object.keys(body).length > 0, "send at least one field");
+  .refine((body) => Object.keys(body).length > 0, "send at least one field")
+  .meta({
+    id: "Update__Name__",
+    description: "The fields to change, at least one",
+    example: __updateExample__,
+  });
 export type Update__Name__Input = z.output<typeof Update__Name__Body>;
 
 export const __Name__Params = z.object({ id: z.uuid() });
 
-export const __Name__Schema = z.object({
-  id: z.uuid(),
-  // gen:if owned
-  ownerId: z.uuid(),
-  // gen:end
-  // gen:each responseField
-  title: z.string(),
-  // gen:end
-  version: z.int(),
-  createdAt: z.iso.datetime(),
-  updatedAt: z.iso.datetime(),
-});
+export const __Name__Schema = z
+  .object({
+    id: z.uuid(),
+    // gen:if owned
+    ownerId: z.uuid(),
+    // gen:end
+    // gen:each responseField
+    title: z.string(),
+    // gen:end
+    version: z.int(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: "__Name__" });
 export type __Name__ = z.infer<typeof __Name__Schema>;
 export const __Name__PageSchema = pageSchema(__Name__Schema);
 

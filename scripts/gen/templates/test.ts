@@ -167,6 +167,11 @@ describe("PATCH /api/__module__/:id", () => {
     const response = await inject(alice, "PATCH", `/api/__module__/${created.id}`, {});
     expectProblem(response, 400, "validation_failed");
   });
+
+  it("answers 404 for an id that does not exist", async () => {
+    const url = `/api/__module__/${randomUUID()}`;
+    expectProblem(await inject(alice, "PATCH", url, __patchBody__), 404, "__code___not_found");
+  });
   // gen:if owned
 
   it("lets only the owner and admins change a __label__", async () => {
@@ -192,6 +197,20 @@ describe("DELETE /api/__module__/:id", () => {
     const response = await inject(alice, "DELETE", url, undefined, { "if-match": '"1"' });
     expect(response.statusCode).toBe(204);
     expectProblem(await inject(alice, "GET", url), 404, "__code___not_found");
+  });
+
+  it("returns 412 for a stale If-Match and keeps it", async () => {
+    const created = await create__Name__(ctx, alice);
+    const url = `/api/__module__/${created.id}`;
+    await inject(alice, "PATCH", url, __patchBody__);
+    const stale = await inject(alice, "DELETE", url, undefined, { "if-match": '"1"' });
+    expectProblem(stale, 412, "version_mismatch");
+    expect((await inject(alice, "GET", url)).statusCode).toBe(200);
+  });
+
+  it("answers 404 for an id that does not exist", async () => {
+    const url = `/api/__module__/${randomUUID()}`;
+    expectProblem(await inject(alice, "DELETE", url), 404, "__code___not_found");
   });
   // gen:if owned
 
