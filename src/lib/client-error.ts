@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 
@@ -25,17 +26,21 @@ const malformed = { status: 400, code: "bad_request", detail: "The request is no
 export function clientErrorHandler(error: ClientError, socket: Socket): void {
   if (error.code === "ECONNRESET" || socket.destroyed) return;
   const problem = problems[error.code ?? ""] ?? malformed;
+  // No request was parsed, so none has an id: this answer gets one of its own.
+  const requestId = randomUUID();
   const body = JSON.stringify({
     type: "about:blank",
     title: STATUS_CODES[problem.status],
     status: problem.status,
     detail: problem.detail,
     code: problem.code,
+    requestId,
   });
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\n` +
         "Content-Type: application/problem+json\r\n" +
+        `X-Request-ID: ${requestId}\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\n` +
         "Connection: close\r\n\r\n" +
         body,

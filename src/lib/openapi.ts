@@ -90,7 +90,9 @@ export function errorsOf(route: RouteShape): Map<ErrorStatus, string[]> {
   if (schema.body || schema.querystring || schema.params || schema.headers) {
     add(400, "`validation_failed`: the input breaks the schema; `errors[]` lists every field");
   }
-  if (takesBody) add(400, "`invalid_json`: the body is not JSON");
+  if (takesBody) {
+    add(400, "`invalid_json`: the body is not JSON; `invalid_text`: text that cannot be stored");
+  }
   if (auth === "required" || auth === "admin") {
     add(401, "`unauthorized`: no Bearer access token; `invalid_token`: it does not verify");
   } else if (!config?.ownBearerToken) {

@@ -111,6 +111,9 @@ export function expectProblem(
   expect(String(answer.headers["content-type"])).toMatch(/^application\/problem\+json/);
   const problem = JSON.parse(answer.body);
   expect(problem.status).toBe(status);
+  // Also the answers given before any route, by Fastify's router or Node's HTTP parser.
+  expect(answer.headers["x-request-id"]).toBeTruthy();
+  expect(problem.requestId).toBe(answer.headers["x-request-id"]);
   if (code) expect(problem.code).toBe(code);
   return problem;
 }
