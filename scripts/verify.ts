@@ -95,17 +95,11 @@ const checks: Check[] = [
       const dir = mkdtempSync(join(tmpdir(), "stratum-client-"));
       try {
         const out = join(dir, "schema.ts");
-        // The package's own generator and options (`npm run client:generate`), to a temp file.
-        const result = sh("npm", [
-          "exec",
-          "--workspace",
-          "@stratum/client",
-          "--",
-          "openapi-typescript",
-          "../../openapi.json",
-          "--output",
-          out,
-        ]);
+        // The package's own generate script (`npm run client:generate`), written to a temp file.
+        const pkg = JSON.parse(readFileSync("packages/client/package.json", "utf8"));
+        const command = String(pkg.scripts.generate).split(" ");
+        command[command.indexOf("--output") + 1] = out;
+        const result = sh("npm", ["exec", "--workspace", "@stratum/client", "--", ...command]);
         if (result.code !== 0) return { ok: false, reason: lastLines(result.out) };
         const committed = "packages/client/src/schema.ts";
         const same = readFileSync(out, "utf8") === readFileSync(committed, "utf8");
