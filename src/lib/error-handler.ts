@@ -75,68 +75,87 @@ function validationErrors(error: FastifyError): FieldError[] {
   });
 }
 
-function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+/** What an error answers: the problem's parts, and the headers that go with it. */
+export type ProblemParts = {
+  status: number;
+  code: string;
+  detail: string;
+  errors?: FieldError[];
+  headers?: Record<string, string>;
+};
+
+/**
+ * The problem any error thrown while serving a request stands for; the one mapping from errors
+ * to codes, used by the REST handler and by GraphQL's error formatter. Logs what needs a look.
+ */
+export function describeError(error: FastifyError, request: FastifyRequest): ProblemParts {
   if (error instanceof AppError) {
     if (error.status >= 500) request.log.warn({ err: error }, "request failed");
-    reply.headers(error.headers);
-    return sendProblem(
-      reply,
-      error.status,
-      error.code,
-      error.detail ?? STATUS_CODES[error.status] ?? "",
-      error.errors,
-    );
+    return {
+      status: error.status,
+      code: error.code,
+      detail: error.detail ?? STATUS_CODES[error.status] ?? "",
+      errors: error.errors,
+      headers: error.headers,
+    };
   }
   if (error.validation) {
-    return sendProblem(
-      reply,
-      400,
-      "validation_failed",
-      "The request is invalid.",
-      validationErrors(error),
-    );
+    return {
+      status: 400,
+      code: "validation_failed",
+      detail: "The request is invalid.",
+      errors: validationErrors(error),
+    };
   }
   if (
     error.code === "FST_ERR_CTP_INVALID_JSON_BODY" ||
     error.code === "FST_ERR_CTP_EMPTY_JSON_BODY" ||
     (error instanceof SyntaxError && error.statusCode === 400)
   ) {
-    return sendProblem(reply, 400, "invalid_json", "The request body is not valid JSON.");
+    return { status: 400, code: "invalid_json", detail: "The request body is not valid JSON." };
   }
   if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
-    return sendProblem(reply, 415, "unsupported_media_type", "Send the body as application/json.");
+    return {
+      status: 415,
+      code: "unsupported_media_type",
+      detail: "Send the body as application/json.",
+    };
   }
   if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
-    return sendProblem(reply, 413, "body_too_large", "The request body is too large.");
+    return { status: 413, code: "body_too_large", detail: "The request body is too large." };
   }
   if (error.code === "FST_ERR_HANDLER_TIMEOUT") {
     request.log.error({ err: error }, "handler timed out");
-    return sendProblem(reply, 503, "timeout", "The request took too long; retry shortly.");
+    return { status: 503, code: "timeout", detail: "The request took too long; retry shortly." };
   }
   if (isUnstorableText(error)) {
-    return sendProblem(
-      reply,
-      400,
-      "invalid_text",
-      "The request contains text that cannot be stored (such as a NUL character).",
-    );
+    return {
+      status: 400,
+      code: "invalid_text",
+      detail: "The request contains text that cannot be stored (such as a NUL character).",
+    };
   }
   if (isDatabaseUnavailable(error)) {
     request.log.error({ err: error }, "database unavailable");
-    reply.header("retry-after", "1");
-    return sendProblem(
-      reply,
-      503,
-      "database_unavailable",
-      "The database is unavailable; retry shortly.",
-    );
+    return {
+      status: 503,
+      code: "database_unavailable",
+      detail: "The database is unavailable; retry shortly.",
+      headers: { "retry-after": "1" },
+    };
   }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {
-    return sendProblem(reply, status, "bad_request", error.message);
+    return { status, code: "bad_request", detail: error.message };
   }
   request.log.error({ err: error }, "unhandled error");
-  return sendProblem(reply, 500, "internal_error", "An unexpected error occurred.");
+  return { status: 500, code: "internal_error", detail: "An unexpected error occurred." };
+}
+
+function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const problem = describeError(error, request);
+  if (problem.headers) reply.headers(problem.headers);
+  return sendProblem(reply, problem.status, problem.code, problem.detail, problem.errors);
 }
 
 /**

@@ -1,14 +1,9 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import { z } from "zod";
-import { PageQuerySchema, pageSchema } from "../../lib/pagination.ts";
+import { PageQuerySchema } from "../../lib/pagination.ts";
+import { TagPageSchema } from "./tags.schema.ts";
 import type { TagsService } from "./tags.service.ts";
 
 type Options = { tags: TagsService };
-
-const TagSchema = z
-  .object({ name: z.string(), count: z.number().int().describe("Public recipes with it") })
-  .meta({ id: "Tag" });
-const TagPageSchema = pageSchema(TagSchema);
 
 export const tagsRoutes: FastifyPluginAsyncZod<Options> = async (app, { tags }) => {
   app.get(
