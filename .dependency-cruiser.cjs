@@ -11,6 +11,15 @@ module.exports = {
       },
     },
     {
+      name: "graphql-not-to-data",
+      comment: "GraphQL is a second router: resolvers call services, never repositories or tables.",
+      severity: "error",
+      from: { path: "^src/graphql/" },
+      to: {
+        path: ["\\.repository\\.ts$", "\\.table\\.ts$", "^src/db/", "node_modules/drizzle-orm"],
+      },
+    },
+    {
       name: "services-not-to-http",
       comment: "Services are plain orchestration: no Fastify, no routes.",
       severity: "error",

@@ -1,6 +1,12 @@
+import { createRequire } from "node:module";
 import { defineConfig } from "vitest/config";
 
+// Node loads graphql's CommonJS build for mercurius and for our imports alike; Vite would pick
+// its ES build (`module`) for ours, and graphql refuses types from the other copy.
+const graphql = createRequire(import.meta.url).resolve("graphql");
+
 export default defineConfig({
+  resolve: { alias: [{ find: /^graphql$/, replacement: graphql }] },
   test: {
     include: [
       "src/**/*.test.ts",

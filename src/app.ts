@@ -4,6 +4,7 @@ import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { validatorCompiler } from "fastify-type-provider-zod";
 import type { Deps } from "./deps.ts";
+import { graphqlRoutes } from "./graphql/graphql.routes.ts";
 import { authPlugin } from "./lib/auth.plugin.ts";
 import { clientErrorHandler } from "./lib/client-error.ts";
 import { handleFrameworkError, registerErrorHandling } from "./lib/error-handler.ts";
@@ -196,6 +197,16 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     limits: authLimits,
   });
   // gen:routes (`npm run gen` adds module routes above this line)
+  await app.register(graphqlRoutes, {
+    recipes: deps.recipes,
+    ratings: deps.ratings,
+    favorites: deps.favorites,
+    tags: deps.tags,
+    exports: deps.exports,
+    shoppingLists: deps.shoppingLists,
+    users: deps.users,
+    introspection: deps.config.graphql.introspection,
+  });
   if (deps.config.devMailbox) await app.register(devRoutes, { mailer: deps.mailer });
 
   return app;

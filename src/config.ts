@@ -42,6 +42,8 @@ const EnvSchema = z.object({
   DEV_MAILBOX: optionalString.pipe(z.stringbool().optional()),
   // /docs and /openapi.json; default: on outside production.
   API_DOCS: optionalString.pipe(z.stringbool().optional()),
+  // GraphQL's __schema and __type; default: on outside production.
+  GRAPHQL_INTROSPECTION: optionalString.pipe(z.stringbool().optional()),
   METRICS_PORT: optionalString.pipe(z.coerce.number<string>().int().min(0).max(65535).optional()),
   METRICS_HOST: z.string().min(1).default("127.0.0.1"),
   METRICS_TOKEN: optionalString.pipe(
@@ -144,6 +146,7 @@ function toConfig(env: z.output<typeof EnvSchema>) {
     // Whoever reads the outbox can reset any password: never with a shared database by default.
     devMailbox: !isProduction && (env.DEV_MAILBOX ?? embedded),
     apiDocs: env.API_DOCS ?? !isProduction,
+    graphql: { introspection: env.GRAPHQL_INTROSPECTION ?? !isProduction },
     metrics: {
       port: env.METRICS_PORT,
       host: env.METRICS_HOST,

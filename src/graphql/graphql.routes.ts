@@ -1,0 +1,114 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { type GraphQLError, NoSchemaIntrospectionCustomRule, type ValidationRule } from "graphql";
+import mercurius from "mercurius";
+import { z } from "zod";
+import { BadRequestError } from "../lib/errors.ts";
+import { formatError, sendRequestError } from "./errors.ts";
+import type { GraphqlServices } from "./resolvers.ts";
+import { createGraphqlSchema } from "./schema.ts";
+
+export type GraphqlOptions = GraphqlServices & { introspection: boolean };
+
+const Variables = z.record(z.string(), z.unknown());
+const GraphqlBody = z.object({
+  query: z.string().min(1),
+  operationName: z.string().nullish(),
+  variables: Variables.nullish(),
+  extensions: z.record(z.string(), z.unknown()).nullish(),
+});
+const GraphqlQuery = z.object({
+  query: z.string().min(1),
+  operationName: z.string().optional(),
+  variables: z.string().optional().describe("JSON"),
+  extensions: z.string().optional(),
+});
+
+/** Mercurius would run each operation of an array; rate limits and limits count requests. */
+function refuseBatch(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) {
+  if (!Array.isArray(request.body)) return done();
+  done(
+    new BadRequestError("batched_queries_not_supported", {
+      detail: "Send one GraphQL operation per request, as an object: arrays are not accepted.",
+    }),
+  );
+}
+
+function parseVariables(text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
+  const parsed = Variables.safeParse(JSON.parse(text === "" ? "{}" : text));
+  if (!parsed.success) throw new Error("not an object");
+  return parsed.data;
+}
+
+/**
+ * `POST /graphql` (and `GET` for queries): a second door into the same services. The routes are
+ * the app's own rather than mercurius's, so that they go through its hooks like any REST route
+ * (`auth: "optional"`: `request.actor` from the bearer token; request id; access log; metrics;
+ * zod validation) and are kept out of the OpenAPI document; mercurius parses, validates and
+ * executes (`reply.graphql`). Errors: ./errors.ts.
+ */
+export const graphqlRoutes: FastifyPluginAsyncZod<GraphqlOptions> = async (app, options) => {
+  const { introspection, ...services } = options;
+  // The validation rules run before execution; the limits (depth, aliases, cost…) go here.
+  const validationRules: ValidationRule[] = [
+    ...(introspection ? [] : [NoSchemaIntrospectionCustomRule]),
+  ];
+  await app.register(mercurius, {
+    schema: createGraphqlSchema(),
+    routes: false,
+    allowBatchedQueries: false,
+    validationRules,
+    errorFormatter: (execution, context) => {
+      const { request } = (context as unknown as { reply: FastifyReply }).reply;
+      const errors = execution.errors.map((error) => formatError(error, request));
+      // Execution ran: 200 (GraphQL-over-HTTP); without `data` the request itself was refused.
+      const ran = "data" in execution;
+      const response = ran ? { data: execution.data ?? null, errors } : { errors };
+      return {
+        statusCode: ran ? 200 : 400,
+        response: response as unknown as { errors: GraphQLError[] },
+      };
+    },
+  });
+  app.setErrorHandler(sendRequestError);
+
+  const run = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    body: { query: string; operationName?: string | null; variables?: object | null },
+  ) =>
+    reply.graphql(
+      body.query,
+      { actor: request.actor, services },
+      body.variables ?? undefined,
+      body.operationName ?? undefined,
+    );
+
+  app.post(
+    "/graphql",
+    {
+      config: { auth: "optional" },
+      preValidation: refuseBatch,
+      schema: { hide: true, body: GraphqlBody },
+    },
+    (request, reply) => run(request, reply, request.body),
+  );
+
+  app.get(
+    "/graphql",
+    { config: { auth: "optional" }, schema: { hide: true, querystring: GraphqlQuery } },
+    (request, reply) => {
+      let variables: Record<string, unknown> | undefined;
+      try {
+        variables = parseVariables(request.query.variables);
+      } catch {
+        throw new BadRequestError("invalid_variables", {
+          detail: "`variables` must be a JSON object.",
+          errors: [{ path: "querystring.variables", message: "is not a JSON object" }],
+        });
+      }
+      return run(request, reply, { ...request.query, variables });
+    },
+  );
+};

@@ -1,0 +1,292 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  anonymous,
+  createRecipe,
+  recipeBody,
+  signUp,
+  type TestUser,
+} from "../../test/factories/recipes.ts";
+import { createTestApp, type TestContext } from "../../test/helpers/app.ts";
+
+let ctx: TestContext;
+let alice: TestUser;
+let bob: TestUser;
+
+beforeAll(async () => {
+  ctx = await createTestApp();
+  alice = await signUp(ctx);
+  bob = await signUp(ctx);
+});
+afterAll(() => ctx.close());
+
+type Answer = {
+  statusCode: number;
+  headers: Record<string, unknown>;
+  body: { data?: Record<string, unknown> | null; errors?: GqlError[] };
+};
+type GqlError = { message: string; path?: string[]; extensions: Record<string, unknown> };
+
+async function gql(user: TestUser, query: string, variables?: object): Promise<Answer> {
+  const response = await ctx.app.inject({
+    method: "POST",
+    url: "/graphql",
+    headers: user.headers,
+    payload: { query, variables },
+  });
+  return { statusCode: response.statusCode, headers: response.headers, body: response.json() };
+}
+
+const firstError = (answer: Answer) => answer.body.errors?.[0]?.extensions;
+
+const RECIPE = `id title visibility version servings tags favorited
+  author { id name } rating { average count }
+  ingredients { name quantity unit note } steps`;
+
+describe("POST /graphql queries", () => {
+  it("answers me for a signed-in caller and unauthorized for nobody", async () => {
+    const mine = await gql(alice, "{ me { id name role } }");
+    expect(mine.statusCode).toBe(200);
+    expect(mine.body.data?.me).toEqual({ id: alice.id, name: alice.name, role: "user" });
+
+    const nobody = await gql(anonymous, "{ me { id } }");
+    expect(nobody.statusCode).toBe(200);
+    expect(nobody.body.data).toEqual({ me: null });
+    expect(firstError(nobody)).toMatchObject({ code: "unauthorized", status: 401 });
+    expect(firstError(nobody)?.requestId).toBe(nobody.headers["x-request-id"]);
+  });
+
+  it("reads a recipe, scaled, with its ratings paginated", async () => {
+    const recipe = await createRecipe(ctx, alice);
+    await gql(bob, `mutation { rateRecipe(id: "${recipe.id}", input: { stars: 4 }) { stars } }`);
+    const answer = await gql(
+      anonymous,
+      `query ($id: ID!) { recipe(id: $id, servings: 8) { ${RECIPE}
+         ratings(first: 1) { items { stars user { id } } nextCursor } } }`,
+      { id: recipe.id },
+    );
+    expect(answer.body.errors).toBeUndefined();
+    expect(answer.body.data?.recipe).toMatchObject({
+      id: recipe.id,
+      servings: 8,
+      author: { id: alice.id, name: alice.name },
+      tags: ["soup", "vegetarian"],
+      rating: { average: 4, count: 1 },
+      favorited: false,
+      ingredients: [
+        { name: "Tomatoes", quantity: 1600, unit: "g", note: null },
+        expect.anything(),
+        expect.anything(),
+      ],
+      ratings: { items: [{ stars: 4, user: { id: bob.id } }], nextCursor: null },
+    });
+  });
+
+  it("lists recipes with the REST filters, pages and visibility", async () => {
+    const tag = `gql-${Date.now()}`;
+    await createRecipe(ctx, alice, { tags: [tag], title: "One" });
+    await createRecipe(ctx, alice, { tags: [tag], title: "Two" });
+    await createRecipe(ctx, alice, { tags: [tag], title: "Hidden", visibility: "private" });
+    const list = `query ($tag: [String!], $after: String) {
+      recipes(tag: $tag, sort: oldest, first: 1, after: $after) {
+        items { title ingredientCount } nextCursor } }`;
+    const page1 = await gql(bob, list, { tag: [tag] });
+    const first = page1.body.data?.recipes as { items: unknown[]; nextCursor: string };
+    expect(first.items).toEqual([{ title: "One", ingredientCount: 3 }]);
+    const page2 = await gql(bob, list, { tag: [tag], after: first.nextCursor });
+    expect(page2.body.data?.recipes).toEqual({
+      items: [{ title: "Two", ingredientCount: 3 }],
+      nextCursor: null,
+    });
+    const own = await gql(alice, `{ recipes(tag: ["${tag}"], author: "me") { items { title } } }`);
+    expect(own.body.data?.recipes).toEqual({
+      items: [{ title: "Hidden" }, { title: "Two" }, { title: "One" }],
+    });
+  });
+
+  it("hides a private recipe from others as REST does", async () => {
+    const secret = await createRecipe(ctx, alice, { visibility: "private" });
+    const query = `{ recipe(id: "${secret.id}") { title } }`;
+    expect((await gql(alice, query)).body.data?.recipe).toEqual({ title: "Tomato soup" });
+    for (const caller of [bob, anonymous]) {
+      const answer = await gql(caller, query);
+      expect(answer.statusCode).toBe(200);
+      expect(answer.body.data).toEqual({ recipe: null });
+      expect(answer.body.errors?.[0]).toMatchObject({
+        path: ["recipe"],
+        extensions: { code: "recipe_not_found", status: 404 },
+      });
+    }
+  });
+
+  it("answers tags, favorites, exports and a shopping list", async () => {
+    const recipe = await createRecipe(ctx, alice, { tags: ["gql-tags"] });
+    await gql(bob, `mutation { favoriteRecipe(id: "${recipe.id}") }`);
+    const answer = await gql(
+      bob,
+      `{ tags(first: 100) { items { name count } }
+         myFavorites { items { id favorited } }
+         myExports { items { id } nextCursor }
+         shoppingList(recipes: [{ id: "${recipe.id}", servings: 2 }]) {
+           items { name quantity unit } } }`,
+    );
+    expect(answer.body.errors).toBeUndefined();
+    const data = answer.body.data as Record<string, { items: unknown[] }>;
+    expect(data.tags?.items).toContainEqual({ name: "gql-tags", count: 1 });
+    expect(data.myFavorites?.items).toEqual([{ id: recipe.id, favorited: true }]);
+    expect(data.myExports).toEqual({ items: [], nextCursor: null });
+    expect(data.shoppingList?.items).toContainEqual({ name: "tomatoes", quantity: 400, unit: "g" });
+  });
+});
+
+describe("POST /graphql mutations", () => {
+  const create = `mutation ($input: CreateRecipeInput!) { createRecipe(input: $input) { ${RECIPE} } }`;
+
+  it("creates, updates with the expected version and deletes a recipe", async () => {
+    const created = await gql(alice, create, { input: recipeBody({ title: "Via GraphQL" }) });
+    const recipe = created.body.data?.createRecipe as { id: string; version: number };
+    expect(recipe).toMatchObject({ title: "Via GraphQL", version: 1, author: { id: alice.id } });
+
+    const update = `mutation ($id: ID!, $v: Int) {
+      updateRecipe(id: $id, input: { title: "Renamed" }, expectedVersion: $v) { title version } }`;
+    const updated = await gql(alice, update, { id: recipe.id, v: 1 });
+    expect(updated.body.data?.updateRecipe).toEqual({ title: "Renamed", version: 2 });
+
+    const stale = await gql(alice, update, { id: recipe.id, v: 1 });
+    expect(stale.statusCode).toBe(200);
+    expect(firstError(stale)).toMatchObject({ code: "version_mismatch", status: 412 });
+
+    const other = await gql(bob, update, { id: recipe.id });
+    expect(firstError(other)).toMatchObject({ code: "not_recipe_author", status: 403 });
+
+    const removed = await gql(
+      alice,
+      `mutation { deleteRecipe(id: "${recipe.id}", expectedVersion: 2) }`,
+    );
+    expect(removed.body.data).toEqual({ deleteRecipe: true });
+    const gone = await ctx.app.inject({ method: "GET", url: `/api/recipes/${recipe.id}` });
+    expect(gone.statusCode).toBe(404);
+  });
+
+  it("refuses an invalid input with the field paths, and stores nothing", async () => {
+    const answer = await gql(alice, create, {
+      input: recipeBody({ title: " ", servings: 0, tags: ["Not a slug"] }),
+    });
+    expect(answer.statusCode).toBe(200);
+    const extensions = firstError(answer);
+    expect(extensions).toMatchObject({ code: "validation_failed", status: 400 });
+    const paths = ((extensions?.errors ?? []) as { path: string }[]).map((error) => error.path);
+    expect(paths).toEqual(
+      expect.arrayContaining(["input.title", "input.servings", "input.tags.0"]),
+    );
+  });
+
+  it("refuses a mutation without a token with unauthorized", async () => {
+    const answer = await gql(anonymous, create, { input: recipeBody() });
+    expect(answer.body.data).toEqual({ createRecipe: null });
+    expect(firstError(answer)).toMatchObject({ code: "unauthorized", status: 401 });
+  });
+
+  it("rates, unrates, favorites, unfavorites and requests an export", async () => {
+    const recipe = await createRecipe(ctx, alice);
+    const id = recipe.id;
+    const answer = await gql(
+      bob,
+      `mutation {
+        rateRecipe(id: "${id}", input: { stars: 5, comment: "Good" }) { stars comment recipeId }
+        unrateRecipe(id: "${id}")
+        favoriteRecipe(id: "${id}")
+        unfavoriteRecipe(id: "${id}")
+        requestExport { id status }
+      }`,
+    );
+    expect(answer.body.errors).toBeUndefined();
+    expect(answer.body.data).toMatchObject({
+      rateRecipe: { stars: 5, comment: "Good", recipeId: id },
+      unrateRecipe: true,
+      favoriteRecipe: true,
+      unfavoriteRecipe: true,
+      requestExport: { status: "queued" },
+    });
+    const own = await gql(
+      alice,
+      `mutation { rateRecipe(id: "${id}", input: { stars: 5 }) { stars } }`,
+    );
+    expect(firstError(own)).toMatchObject({ code: "cannot_rate_own_recipe", status: 403 });
+  });
+});
+
+describe("GraphQL over HTTP", () => {
+  it("runs a query over GET and refuses a mutation there with 405", async () => {
+    const query = await ctx.app.inject({
+      method: "GET",
+      url: "/graphql",
+      query: { query: "query ($n: Int) { tags(first: $n) { nextCursor } }", variables: '{"n":1}' },
+    });
+    expect(query.statusCode).toBe(200);
+    expect(query.json().data.tags).toHaveProperty("nextCursor");
+
+    const mutation = await ctx.app.inject({
+      method: "GET",
+      url: "/graphql",
+      headers: alice.headers,
+      query: { query: "mutation { requestExport { id } }" },
+    });
+    expect(mutation.statusCode).toBe(405);
+    expect(mutation.headers.allow).toBe("POST");
+    expect(mutation.json().errors[0].extensions).toMatchObject({ code: "method_not_allowed" });
+  });
+
+  it("answers 400 for a document that does not parse or validate", async () => {
+    const syntax = await gql(anonymous, "{ recipes { ");
+    expect(syntax.statusCode).toBe(400);
+    expect(syntax.body.data).toBeUndefined();
+    expect(firstError(syntax)).toMatchObject({ code: "graphql_parse_failed", status: 400 });
+    const unknown = await gql(anonymous, "{ recipes { items { password } } }");
+    expect(unknown.statusCode).toBe(400);
+    expect(firstError(unknown)).toMatchObject({ code: "graphql_validation_failed" });
+  });
+
+  it("refuses a batched array with a clear code", async () => {
+    const response = await ctx.app.inject({
+      method: "POST",
+      url: "/graphql",
+      payload: [{ query: "{ tags { nextCursor } }" }, { query: "{ tags { nextCursor } }" }],
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().errors[0].extensions).toMatchObject({
+      code: "batched_queries_not_supported",
+      status: 400,
+    });
+  });
+
+  it("answers 401 for a token that does not verify", async () => {
+    const answer = await gql(
+      { ...anonymous, headers: { authorization: "Bearer nope" } },
+      "{ tags { nextCursor } }",
+    );
+    expect(answer.statusCode).toBe(401);
+    expect(answer.headers["www-authenticate"]).toBe("Bearer");
+    expect(firstError(answer)).toMatchObject({ code: "invalid_token", status: 401 });
+  });
+
+  it("serves introspection unless configured off", async () => {
+    const introspect = "{ __schema { queryType { name } } }";
+    expect((await gql(anonymous, introspect)).body.data).toEqual({
+      __schema: { queryType: { name: "Query" } },
+    });
+    const closed = await createTestApp({ env: { GRAPHQL_INTROSPECTION: "false" } });
+    try {
+      const response = await closed.app.inject({
+        method: "POST",
+        url: "/graphql",
+        payload: { query: introspect },
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().errors[0].extensions).toMatchObject({
+        code: "graphql_validation_failed",
+      });
+    } finally {
+      await closed.close();
+    }
+  });
+});

@@ -1,0 +1,130 @@
+import {
+  GraphQLBoolean,
+  type GraphQLFieldConfigMap,
+  GraphQLID,
+  type GraphQLInputType,
+  GraphQLInt,
+  GraphQLNonNull,
+  GraphQLObjectType,
+  GraphQLSchema,
+} from "graphql";
+import { PageQuerySchema } from "../lib/pagination.ts";
+import { ExportPageSchema, ExportSchema } from "../modules/exports/exports.schema.ts";
+import { RateBody, RatingPageSchema, RatingSchema } from "../modules/ratings/ratings.schema.ts";
+import {
+  CreateRecipeBody,
+  GetRecipeQuery,
+  ListRecipesQuery,
+  RecipeSchema,
+  RecipeSummaryPageSchema,
+  UpdateRecipeBody,
+} from "../modules/recipes/recipes.schema.ts";
+import {
+  ShoppingListBody,
+  ShoppingListSchema,
+} from "../modules/shopping-lists/shopping-lists.schema.ts";
+import { TagPageSchema } from "../modules/tags/tags.schema.ts";
+import { UserSchema } from "../modules/users/users.schema.ts";
+import { createTypeBuilder } from "./from-zod.ts";
+import { type Context, mutation, PAGE_ARGS, query, recipeFields } from "./resolvers.ts";
+
+type Fields = GraphQLFieldConfigMap<unknown, Context>;
+
+/**
+ * The GraphQL schema, code-first: every type comes from a REST schema (./from-zod.ts), and
+ * only the operations are written here. Lists answer the REST page, `{ items, nextCursor }`:
+ * `first` is the page size (1–100, default 20), `after` the `nextCursor` of the page before.
+ * Root fields are nullable so that one failing field leaves the others' data in the answer.
+ */
+export function createGraphqlSchema(): GraphQLSchema {
+  const pageArgs = () => types.args(PageQuerySchema, PAGE_ARGS);
+  const types = createTypeBuilder({
+    enumNames: { "Export.status": "ExportStatus", "Query.sort": "RecipeSort" },
+    extraFields: (name): GraphQLFieldConfigMap<never, never> =>
+      name === "Recipe" || name === "RecipeSummary"
+        ? {
+            ratings: {
+              type: ratingPage,
+              description: "Ratings of the recipe, newest first",
+              args: pageArgs(),
+              resolve: recipeFields.ratings as never,
+            },
+          }
+        : {},
+  });
+  const ratingPage = types.output(RatingPageSchema);
+  types.output(RatingSchema);
+  const recipe = types.output(RecipeSchema);
+  const recipePage = types.output(RecipeSummaryPageSchema);
+  const id = { type: new GraphQLNonNull(GraphQLID) };
+  const expectedVersion = {
+    type: GraphQLInt,
+    description: "The `version` you read; another one is `version_mismatch` (REST's 412)",
+  };
+  const input = (schema: Parameters<typeof types.input>[0]) => ({
+    type: new GraphQLNonNull(types.input(schema)),
+  });
+  const { type, description } = types.input(ShoppingListBody).getFields().recipes ?? {};
+  const shoppingListRecipes = { type: type as GraphQLInputType, description };
+  const done = { type: GraphQLBoolean, description: "true once done (idempotent)" };
+
+  const queryFields: Fields = {
+    me: { type: types.output(UserSchema), resolve: query.me },
+    recipe: {
+      type: recipe,
+      args: { id, ...types.args(GetRecipeQuery) },
+      resolve: query.recipe,
+    },
+    recipes: {
+      type: recipePage,
+      description: "Search and list recipes the caller may see (as `GET /api/recipes`)",
+      args: types.args(ListRecipesQuery, PAGE_ARGS),
+      resolve: query.recipes,
+    },
+    tags: { type: types.output(TagPageSchema), args: pageArgs(), resolve: query.tags },
+    myFavorites: { type: recipePage, args: pageArgs(), resolve: query.myFavorites },
+    myExports: { type: types.output(ExportPageSchema), args: pageArgs(), resolve: query.myExports },
+    shoppingList: {
+      type: types.output(ShoppingListSchema),
+      args: { recipes: shoppingListRecipes },
+      resolve: query.shoppingList,
+    },
+  };
+
+  const mutationFields: Fields = {
+    createRecipe: {
+      type: recipe,
+      args: { input: input(CreateRecipeBody) },
+      resolve: mutation.createRecipe,
+    },
+    updateRecipe: {
+      type: recipe,
+      args: { id, input: input(UpdateRecipeBody), expectedVersion },
+      resolve: mutation.updateRecipe,
+    },
+    deleteRecipe: {
+      type: GraphQLBoolean,
+      description: "true once deleted",
+      args: { id, expectedVersion },
+      resolve: mutation.deleteRecipe,
+    },
+    rateRecipe: {
+      type: types.output(RatingSchema),
+      args: { id, input: input(RateBody) },
+      resolve: mutation.rateRecipe,
+    },
+    unrateRecipe: { ...done, args: { id }, resolve: mutation.unrateRecipe },
+    favoriteRecipe: { ...done, args: { id }, resolve: mutation.favoriteRecipe },
+    unfavoriteRecipe: { ...done, args: { id }, resolve: mutation.unfavoriteRecipe },
+    requestExport: {
+      type: types.output(ExportSchema),
+      description: "Start an export of your data (or get the one in progress)",
+      resolve: mutation.requestExport,
+    },
+  };
+
+  return new GraphQLSchema({
+    query: new GraphQLObjectType({ name: "Query", fields: queryFields }),
+    mutation: new GraphQLObjectType({ name: "Mutation", fields: mutationFields }),
+  });
+}
