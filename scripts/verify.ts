@@ -90,6 +90,28 @@ const checks: Check[] = [
     },
   },
   {
+    name: "GraphQL schema up to date",
+    run() {
+      const dir = mkdtempSync(join(tmpdir(), "stratum-graphql-"));
+      try {
+        const out = join(dir, "schema.graphql");
+        const result = sh(process.execPath, ["src/cli.ts", "graphql:schema", "--out", out], {
+          DATA_DIR: join(dir, "data"),
+          DATABASE_URL: "",
+          LOG_LEVEL: "silent",
+        });
+        if (result.code !== 0) return { ok: false, reason: lastLines(result.out) };
+        const same = readFileSync(out, "utf8") === readFileSync("schema.graphql", "utf8");
+        return {
+          ok: same,
+          reason: same ? "schema.graphql matches the code" : "run `npm run graphql:schema`",
+        };
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  },
+  {
     name: "client types generated from openapi.json",
     run() {
       const dir = mkdtempSync(join(tmpdir(), "stratum-client-"));

@@ -1,10 +1,12 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { printSchema } from "graphql";
 import { buildApp } from "./app.ts";
 import type { Config } from "./config.ts";
 import { DataDirLockedError } from "./db/lock.ts";
 import { migrate } from "./db/migrate.ts";
 import { createDeps, type Deps } from "./deps.ts";
+import { createGraphqlSchema } from "./graphql/schema.ts";
 import { runJobsCommand } from "./jobs/jobs.cli.ts";
 import { configOrExit, exitOnStartupError } from "./lib/bootstrap.ts";
 import { assertSeedAllowed, demoUsersReport, seedRecipes } from "./modules/recipes/recipes.seed.ts";
@@ -75,6 +77,17 @@ const commands: Record<string, Command> = {
       await app.ready();
       writeFileSync(values.out, `${JSON.stringify(app.swagger(), null, 2)}\n`);
       await app.close();
+      console.log(`wrote ${values.out}`);
+    },
+  },
+  "graphql:schema": {
+    summary: "write the GraphQL schema to schema.graphql (or --out FILE)",
+    async run(_deps, args) {
+      const { values } = parseArgs({
+        args,
+        options: { out: { type: "string", default: "schema.graphql" } },
+      });
+      writeFileSync(values.out, `${printSchema(createGraphqlSchema())}\n`);
       console.log(`wrote ${values.out}`);
     },
   },
