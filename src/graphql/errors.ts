@@ -31,13 +31,14 @@ function body(
   extensions: Omit<ErrorExtensions, "requestId">,
   request: FastifyRequest,
 ): FormattedError {
-  const { errors, ...rest } = extensions;
+  const { code, status, errors } = extensions;
   return {
     message,
     ...(error.locations ? { locations: error.locations } : {}),
     ...(error.path ? { path: error.path } : {}),
     extensions: {
-      ...rest,
+      code,
+      status,
       requestId: String(request.id),
       ...(errors && errors.length > 0 ? { errors } : {}),
     },

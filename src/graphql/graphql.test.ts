@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   anonymous,
   createRecipe,
@@ -153,6 +153,7 @@ describe("POST /graphql mutations", () => {
 
     const stale = await gql(alice, update, { id: recipe.id, v: 1 });
     expect(stale.statusCode).toBe(200);
+    expect(Object.keys(firstError(stale) ?? {})).toEqual(["code", "status", "requestId"]);
     expect(firstError(stale)).toMatchObject({ code: "version_mismatch", status: 412 });
 
     const other = await gql(bob, update, { id: recipe.id });
@@ -257,6 +258,19 @@ describe("GraphQL over HTTP", () => {
       code: "batched_queries_not_supported",
       status: 400,
     });
+  });
+
+  it("answers internal_error for an unexpected failure, without its message", async () => {
+    const list = vi.spyOn(ctx.deps.tags, "list").mockRejectedValueOnce(new Error("secret detail"));
+    try {
+      const answer = await gql(anonymous, "{ tags { nextCursor } }");
+      expect(answer.statusCode).toBe(200);
+      expect(answer.body.errors?.[0]?.message).toBe("An unexpected error occurred.");
+      expect(firstError(answer)).toMatchObject({ code: "internal_error", status: 500 });
+      expect(JSON.stringify(answer.body)).not.toContain("secret");
+    } finally {
+      list.mockRestore();
+    }
   });
 
   it("answers 401 for a token that does not verify", async () => {
