@@ -42,13 +42,15 @@ export const DEFAULT_GRAPHQL_LIMITS: GraphqlLimits = {
   // and far from the thousands an alias bomb needs.
   maxAliases: 15,
   // What REST already serves in one request must fit: GET /api/recipes?limit=100 is 100 summaries
-  // of ~21 fields (cost ~2,100). A page of 100 recipes each with 100 ratings (10,000+) does not.
+  // of 20 fields (cost 2,001). A page of 100 recipes each with 100 ratings (10,000+) does not.
   maxCost: 2_500,
   // Real documents are well under 4 KiB (the explorer's introspection query is ~2 KiB).
   maxDocumentBytes: 16 * 1024,
   // The REST list limit: one page size rule for both doors.
   maxFirst: MAX_PAGE_LIMIT,
-  // ~4 bytes per token in real documents; bounds parser work and nesting before validation.
+  // Real documents run 6–8 bytes a token (the introspection query: 1.9 KiB, under 300 tokens), so
+  // this sits near the byte limit while stopping 16 KiB of one-character tokens; it also bounds
+  // nesting, hence recursion, before validation.
   maxTokens: 2_000,
 };
 
