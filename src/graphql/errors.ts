@@ -45,15 +45,20 @@ function body(
   };
 }
 
+// graphql's parser stops at `maxTokens` with a syntax error of its own (limits.ts).
+const TOO_MANY_TOKENS = /^Syntax Error: Document contains more tha[nt] \d+ tokens/;
+
 /** A document GraphQL refused (syntax, validation, variables), or a limit's own code. */
 function documentError(error: GraphQLError, request: FastifyRequest): FormattedError {
   const own = error.extensions?.code;
   const code =
     typeof own === "string"
       ? own
-      : error.message.startsWith("Syntax Error")
-        ? "graphql_parse_failed"
-        : "graphql_validation_failed";
+      : TOO_MANY_TOKENS.test(error.message)
+        ? "document_too_large"
+        : error.message.startsWith("Syntax Error")
+          ? "graphql_parse_failed"
+          : "graphql_validation_failed";
   return body(error, error.message, { code, status: 400 }, request);
 }
 

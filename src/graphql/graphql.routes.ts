@@ -5,10 +5,28 @@ import mercurius from "mercurius";
 import { z } from "zod";
 import { BadRequestError } from "../lib/errors.ts";
 import { formatError, sendRequestError } from "./errors.ts";
+import {
+  checkDocumentSize,
+  checkVariables,
+  DEFAULT_GRAPHQL_LIMITS,
+  type GraphqlLimits,
+  limitRules,
+} from "./limits.ts";
 import type { GraphqlServices } from "./resolvers.ts";
 import { createGraphqlSchema } from "./schema.ts";
 
 export type GraphqlOptions = GraphqlServices & { introspection: boolean };
+
+const INTROSPECTION_DEPTH = 15;
+
+/** A refusal before execution: answered like a document that does not validate (400). */
+function limitsExceeded(errors: GraphQLError[]) {
+  return Object.assign(new Error("The document is over a limit."), {
+    code: "MER_ERR_GQL_VALIDATION",
+    statusCode: 400,
+    errors,
+  });
+}
 
 const Variables = z.record(z.string(), z.unknown());
 const GraphqlBody = z.object({
@@ -50,15 +68,22 @@ function parseVariables(text: string | undefined): Record<string, unknown> | und
  */
 export const graphqlRoutes: FastifyPluginAsyncZod<GraphqlOptions> = async (app, options) => {
   const { introspection, ...services } = options;
-  // The validation rules run before execution; the limits (depth, aliases, cost…) go here.
+  // An explorer's introspection query nests `ofType` 15 deep: where introspection is on, so is
+  // that depth (docs/graphql.md, Limits).
+  const limits: GraphqlLimits = introspection
+    ? { ...DEFAULT_GRAPHQL_LIMITS, maxDepth: INTROSPECTION_DEPTH }
+    : DEFAULT_GRAPHQL_LIMITS;
+  // Run by `validate`, before anything executes; cached per document by mercurius.
   const validationRules: ValidationRule[] = [
     ...(introspection ? [] : [NoSchemaIntrospectionCustomRule]),
+    ...limitRules(limits),
   ];
   await app.register(mercurius, {
     schema: createGraphqlSchema(),
     routes: false,
     allowBatchedQueries: false,
     validationRules,
+    graphql: { parseOptions: { maxTokens: limits.maxTokens } },
     errorFormatter: (execution, context) => {
       const { request } = (context as unknown as { reply: FastifyReply }).reply;
       const errors = execution.errors.map((error) => formatError(error, request));
@@ -72,18 +97,26 @@ export const graphqlRoutes: FastifyPluginAsyncZod<GraphqlOptions> = async (app, 
     },
   });
   app.setErrorHandler(sendRequestError);
+  // Validation is cached per document, so a `first` passed as a variable is checked per request.
+  app.graphql.addHook("preExecution", async (_schema, document, _context, variables) => {
+    const errors = checkVariables(document, variables, limits);
+    if (errors.length > 0) throw limitsExceeded(errors);
+  });
 
   const run = (
     request: FastifyRequest,
     reply: FastifyReply,
     body: { query: string; operationName?: string | null; variables?: object | null },
-  ) =>
-    reply.graphql(
+  ) => {
+    const tooLarge = checkDocumentSize(body.query, limits);
+    if (tooLarge) throw limitsExceeded([tooLarge]);
+    return reply.graphql(
       body.query,
       { actor: request.actor, services },
       body.variables ?? undefined,
       body.operationName ?? undefined,
     );
+  };
 
   app.post(
     "/graphql",

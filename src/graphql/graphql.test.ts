@@ -304,3 +304,50 @@ describe("GraphQL over HTTP", () => {
     }
   });
 });
+
+describe("POST /graphql limits, checked before anything executes", () => {
+  const codesOf = (answer: Answer) => answer.body.errors?.map((error) => error.extensions.code);
+
+  it("refuses the classic abuse documents with 400 and a code per limit", async () => {
+    // The schema has no cycle to nest along, but introspection's `ofType` does.
+    const ofType = (levels: number): string =>
+      levels === 0 ? "name" : `ofType { ${ofType(levels - 1)} }`;
+    const deep = await gql(alice, `{ __schema { types { fields { type { ${ofType(20)} } } } } }`);
+    expect(deep.statusCode).toBe(400);
+    expect(codesOf(deep)).toContain("query_too_deep");
+    expect(deep.body.data).toBeUndefined();
+
+    const aliases = (count: number) =>
+      Array.from({ length: count }, (_, i) => `a${i}: me { id }`).join(" ");
+    const some = await gql(alice, `{ ${aliases(20)} }`);
+    expect(some.statusCode).toBe(400);
+    expect(codesOf(some)).toContain("too_many_aliases");
+    // A bomb stops at the parser's token limit, before validation.
+    const bomb = await gql(alice, `{ ${aliases(1_000)} }`);
+    expect(bomb.statusCode).toBe(400);
+    expect(codesOf(bomb)).toEqual(["document_too_large"]);
+
+    const cycle = await gql(
+      alice,
+      "{ recipes { items { ...A } } } fragment A on RecipeSummary { id ...B } fragment B on RecipeSummary { ...A }",
+    );
+    expect(cycle.statusCode).toBe(400);
+    expect(cycle.body.data).toBeUndefined();
+
+    const first = await gql(alice, "{ recipes(first: 1000) { items { id } } }");
+    expect(first.statusCode).toBe(400);
+    expect(codesOf(first)).toContain("first_too_large");
+
+    const viaVariable = await gql(
+      alice,
+      "query ($n: Int) { recipes(first: $n) { items { id } } }",
+      { n: 1000 },
+    );
+    expect(viaVariable.statusCode).toBe(400);
+    expect(codesOf(viaVariable)).toContain("first_too_large");
+
+    const huge = await gql(alice, `{ me { id } } # ${"x".repeat(20_000)}`);
+    expect(huge.statusCode).toBe(400);
+    expect(codesOf(huge)).toContain("document_too_large");
+  });
+});

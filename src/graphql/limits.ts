@@ -35,8 +35,8 @@ export type GraphqlLimits = {
 };
 
 export const DEFAULT_GRAPHQL_LIMITS: GraphqlLimits = {
-  // A recipe's ratings through a relay connection — recipes/edges/node/ratings/edges/node/user/
-  // name — is 8; anything deeper is walking a cycle (recipe → author → recipes → …).
+  // The deepest real read, recipes/items/ratings/items/user/name, is 6; 8 leaves room and still
+  // stops a walk along a cycle.
   maxDepth: 8,
   // Aliases exist to ask one field twice (two recipes side by side); 15 is plenty for a screen
   // and far from the thousands an alias bomb needs.
