@@ -16,6 +16,9 @@ export type ErrorExtensions = {
   status: number;
   requestId: string;
   errors?: FieldError[];
+  /** A limit's figures (limits.ts): what is allowed and what the document has. */
+  limit?: number;
+  actual?: number;
 };
 
 export type FormattedError = {
@@ -31,7 +34,7 @@ function body(
   extensions: Omit<ErrorExtensions, "requestId">,
   request: FastifyRequest,
 ): FormattedError {
-  const { code, status, errors } = extensions;
+  const { code, status, errors, limit, actual } = extensions;
   return {
     message,
     ...(error.locations ? { locations: error.locations } : {}),
@@ -41,6 +44,8 @@ function body(
       status,
       requestId: String(request.id),
       ...(errors && errors.length > 0 ? { errors } : {}),
+      ...(typeof limit === "number" ? { limit } : {}),
+      ...(typeof actual === "number" ? { actual } : {}),
     },
   };
 }
@@ -59,7 +64,9 @@ function documentError(error: GraphQLError, request: FastifyRequest): FormattedE
         : error.message.startsWith("Syntax Error")
           ? "graphql_parse_failed"
           : "graphql_validation_failed";
-  return body(error, error.message, { code, status: 400 }, request);
+  const { limit, actual } = error.extensions ?? {};
+  const figures = typeof limit === "number" && typeof actual === "number" ? { limit, actual } : {};
+  return body(error, error.message, { code, status: 400, ...figures }, request);
 }
 
 /** One error of a GraphQL response, in the shape above. */
