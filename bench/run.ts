@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import { type BenchOptions, parseOptions } from "./lib/args.ts";
 import { buildFloor, buildStratum } from "./lib/build.ts";
-import { compareResponses } from "./lib/checks.ts";
+import { checkGraphql, compareResponses } from "./lib/checks.ts";
 import {
   BENCH_DATABASE,
   benchPasswordHash,
@@ -14,10 +14,10 @@ import {
   preparePostgres,
 } from "./lib/database.ts";
 import type { Monitor } from "./lib/measure.ts";
-import { log, runAlone, runParallel, runScenario, type Target } from "./lib/phases.ts";
+import { log, runAlone, runGraphql, runParallel, runScenario, type Target } from "./lib/phases.ts";
 import { cpuProfFlags, profileScenario, profileStartup } from "./lib/profiling.ts";
 import { type Results, renderResults } from "./lib/report.ts";
-import { login, SCENARIOS } from "./lib/scenarios.ts";
+import { GRAPHQL_SCENARIOS, login, SCENARIOS } from "./lib/scenarios.ts";
 import type { Seeded } from "./lib/seed.ts";
 import { coldStarts, type ServerSpec, startServer } from "./lib/servers.ts";
 
@@ -125,10 +125,19 @@ async function postgresPhase(
         })),
       );
     });
+    await attempt(results, "GraphQL check", async () => {
+      results.checks.push(...(await checkGraphql(stratumServer.url, seeded)));
+    });
     for (const scenario of SCENARIOS.filter((sc) => options.only.has(sc.id))) {
       log(`scenario ${scenario.id}: ${scenario.title}`);
       await attempt(results, `scenario ${scenario.id}`, async () => {
         results.scenarios.push(await runScenario(scenario, [stratum, floor], seeded, options));
+      });
+    }
+    for (const scenario of GRAPHQL_SCENARIOS.filter((sc) => options.only.has(sc.id))) {
+      log(`scenario ${scenario.id}: ${scenario.title} against ${scenario.rest}`);
+      await attempt(results, `scenario ${scenario.id}`, async () => {
+        results.graphql.push(await runGraphql(scenario, stratum, seeded, options));
       });
     }
     if (options.only.has("6")) {
@@ -244,6 +253,7 @@ async function main(): Promise<void> {
     options,
     machine: await machine(monitor),
     scenarios: [],
+    graphql: [],
     parallel: [],
     embedded: [],
     starts: [],

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 
-export const SCENARIO_IDS = ["1", "2", "3", "4", "5", "6", "7", "start"] as const;
+export const SCENARIO_IDS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "start"] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 export type BenchOptions = {
