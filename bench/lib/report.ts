@@ -92,6 +92,7 @@ function ratioCell(runs: ScenarioRuns, key: Target["key"]): string {
 }
 
 function headline(results: Results): string[] {
+  if (results.scenarios.length === 0) return [];
   const lines = [
     "## Stratum / floor (median of per-round ratios)",
     "",
@@ -108,6 +109,7 @@ function headline(results: Results): string[] {
 }
 
 function detail(results: Results): string[] {
+  if (results.scenarios.length === 0) return [];
   const lines = [
     "## Absolute numbers (medians over rounds; noisy on a shared machine)",
     "",
