@@ -162,15 +162,21 @@ async function postgresPhase(
         options,
       );
       results.profiled = options.profile as string;
-      const floorDir = join(WORK, "profile-floor");
-      const floorSpec = { ...s.floor, args: [...cpuProfFlags(floorDir), ...s.floor.args] };
+      // The floor speaks no GraphQL: a GraphQL scenario's second profile is Stratum under its
+      // REST twin.
+      const twin = GRAPHQL_SCENARIOS.find((sc) => sc.id === options.profile)?.rest;
+      const floorDir = join(WORK, twin ? "profile-rest" : "profile-floor");
+      const floorSpec = twin
+        ? stratumSpec(s.stratum.env, cpuProfFlags(floorDir))
+        : { ...s.floor, args: [...cpuProfFlags(floorDir), ...s.floor.args] };
       results.floorProfile = await profileScenario(
-        options.profile as string,
+        twin ?? (options.profile as string),
         floorSpec,
         floorDir,
         seeded,
         options,
       );
+      if (twin) results.profiledAgainst = twin;
       const startup = join(WORK, "profile-startup");
       results.startupProfile = await profileStartup(
         stratumSpec(s.stratum.env, cpuProfFlags(startup)),

@@ -49,6 +49,8 @@ export type Results = {
   floorProfile?: ProfileSummary;
   /** Which scenario the profile ran. */
   profiled?: string;
+  /** For a GraphQL scenario: the REST scenario whose Stratum profile stands where the floor's does. */
+  profiledAgainst?: string;
   startupProfile?: ProfileSummary;
 };
 
@@ -279,7 +281,9 @@ export function renderResults(results: Results): string {
       results.profile,
     ),
     ...profile(
-      `floor during scenario ${results.profiled ?? "1"}, after warm-up`,
+      results.profiledAgainst
+        ? `Stratum during REST scenario ${results.profiledAgainst}, after warm-up`
+        : `floor during scenario ${results.profiled ?? "1"}, after warm-up`,
       results.floorProfile,
     ),
     ...profile("Stratum start-up, spawn to ready", results.startupProfile),
