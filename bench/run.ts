@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import { type BenchOptions, parseOptions } from "./lib/args.ts";
 import { buildFloor, buildStratum } from "./lib/build.ts";
-import { compareResponses } from "./lib/checks.ts";
+import { checkGraphql, compareResponses } from "./lib/checks.ts";
 import {
   BENCH_DATABASE,
   benchPasswordHash,
@@ -14,10 +14,10 @@ import {
   preparePostgres,
 } from "./lib/database.ts";
 import type { Monitor } from "./lib/measure.ts";
-import { log, runAlone, runParallel, runScenario, type Target } from "./lib/phases.ts";
+import { log, runAlone, runGraphql, runParallel, runScenario, type Target } from "./lib/phases.ts";
 import { cpuProfFlags, profileScenario, profileStartup } from "./lib/profiling.ts";
 import { type Results, renderResults } from "./lib/report.ts";
-import { login, SCENARIOS } from "./lib/scenarios.ts";
+import { GRAPHQL_SCENARIOS, login, SCENARIOS } from "./lib/scenarios.ts";
 import type { Seeded } from "./lib/seed.ts";
 import { coldStarts, type ServerSpec, startServer } from "./lib/servers.ts";
 
@@ -125,10 +125,19 @@ async function postgresPhase(
         })),
       );
     });
+    await attempt(results, "GraphQL check", async () => {
+      results.checks.push(...(await checkGraphql(stratumServer.url, seeded)));
+    });
     for (const scenario of SCENARIOS.filter((sc) => options.only.has(sc.id))) {
       log(`scenario ${scenario.id}: ${scenario.title}`);
       await attempt(results, `scenario ${scenario.id}`, async () => {
         results.scenarios.push(await runScenario(scenario, [stratum, floor], seeded, options));
+      });
+    }
+    for (const scenario of GRAPHQL_SCENARIOS.filter((sc) => options.only.has(sc.id))) {
+      log(`scenario ${scenario.id}: ${scenario.title} against ${scenario.rest}`);
+      await attempt(results, `scenario ${scenario.id}`, async () => {
+        results.graphql.push(await runGraphql(scenario, stratum, seeded, options));
       });
     }
     if (options.only.has("6")) {
@@ -153,15 +162,21 @@ async function postgresPhase(
         options,
       );
       results.profiled = options.profile as string;
-      const floorDir = join(WORK, "profile-floor");
-      const floorSpec = { ...s.floor, args: [...cpuProfFlags(floorDir), ...s.floor.args] };
+      // The floor speaks no GraphQL: a GraphQL scenario's second profile is Stratum under its
+      // REST twin.
+      const twin = GRAPHQL_SCENARIOS.find((sc) => sc.id === options.profile)?.rest;
+      const floorDir = join(WORK, twin ? "profile-rest" : "profile-floor");
+      const floorSpec = twin
+        ? stratumSpec(s.stratum.env, cpuProfFlags(floorDir))
+        : { ...s.floor, args: [...cpuProfFlags(floorDir), ...s.floor.args] };
       results.floorProfile = await profileScenario(
-        options.profile as string,
+        twin ?? (options.profile as string),
         floorSpec,
         floorDir,
         seeded,
         options,
       );
+      if (twin) results.profiledAgainst = twin;
       const startup = join(WORK, "profile-startup");
       results.startupProfile = await profileStartup(
         stratumSpec(s.stratum.env, cpuProfFlags(startup)),
@@ -244,6 +259,7 @@ async function main(): Promise<void> {
     options,
     machine: await machine(monitor),
     scenarios: [],
+    graphql: [],
     parallel: [],
     embedded: [],
     starts: [],

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 
-export const SCENARIO_IDS = ["1", "2", "3", "4", "5", "6", "7", "start"] as const;
+export const SCENARIO_IDS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "start"] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 export type BenchOptions = {
@@ -27,7 +27,8 @@ const HELP = `npm run bench -- [options]
   --starts N             cold starts per server mode (3)
   --only LIST            comma-separated: ${SCENARIO_IDS.join(",")} (all)
   --no-build             use the existing dist/ instead of running npm run build
-  --profile N            which scenario (1-5) the extra --cpu-prof run profiles (1)
+  --profile N            which scenario (1-5, 8, 9) the extra --cpu-prof run profiles (1);
+                         for 8 and 9 the second profile is Stratum under the REST twin
   --no-profile           skip the extra profiled run
   --out FILE             where to write the results (bench/RESULTS.md)
 Env: BENCH_DATABASE_URL (postgres://postgres@127.0.0.1:5432/postgres): the server on which
@@ -68,7 +69,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     if (!SCENARIO_IDS.includes(id as ScenarioId)) throw new Error(`--only: unknown scenario ${id}`);
   }
   const profiled = values.profile ?? "1";
-  if (!["1", "2", "3", "4", "5"].includes(profiled)) throw new Error("--profile must be 1 to 5");
+  if (!["1", "2", "3", "4", "5", "8", "9"].includes(profiled))
+    throw new Error("--profile must be 1 to 5, 8 or 9");
   return {
     durationS: positive("duration", values.duration, 8),
     warmupS: positive("warmup", values.warmup, 2),

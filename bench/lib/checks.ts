@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
-import { recipeBody } from "./scenarios.ts";
+import { GRAPHQL_SCENARIOS, recipeBody, SCENARIOS } from "./scenarios.ts";
 import type { Seeded } from "./seed.ts";
 
 type Fetched = { status: number; body: unknown };
@@ -89,6 +89,47 @@ export async function compareResponses(
       same
         ? `${c.name}: same status (${a.status}) and same JSON from both servers${how}`
         : `${c.name}: **differs**: Stratum ${a.status} ${JSON.stringify(a.body).slice(0, 300)} / floor ${b.status} ${JSON.stringify(b.body).slice(0, 300)}`,
+    );
+  }
+  return lines;
+}
+
+/**
+ * Sends the first request of each GraphQL scenario once and checks the answer: 200, `data`
+ * present, no `errors`, and the queried field equal to the REST scenario's answer (so both
+ * doors do the same work). Returns one line per scenario.
+ */
+export async function checkGraphql(url: string, seeded: Seeded): Promise<string[]> {
+  const lines: string[] = [];
+  for (const scenario of GRAPHQL_SCENARIOS) {
+    const request = scenario.requests({ seeded, tokens: [] })[0];
+    const rest = SCENARIOS.find((sc) => sc.id === scenario.rest)?.requests({
+      seeded,
+      tokens: [],
+    })[0];
+    if (!request || !rest) continue;
+    const name = `${scenario.id} ${scenario.title}`;
+    const a = await call(url, request.path, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+    });
+    const b = await call(url, rest.path);
+    const body = a.body as { data?: Record<string, unknown> | null; errors?: unknown } | null;
+    const problems: string[] = [];
+    if (a.status !== 200) problems.push(`status ${a.status}`);
+    if (!body?.data) problems.push("no data");
+    if (body && "errors" in body)
+      problems.push(`errors ${JSON.stringify(body.errors).slice(0, 300)}`);
+    if (body?.data && !isDeepStrictEqual(body.data[scenario.field], b.body)) {
+      problems.push(
+        `data.${scenario.field} is not the REST answer (${b.status} ${JSON.stringify(b.body).slice(0, 200)}): ${JSON.stringify(body.data[scenario.field]).slice(0, 200)}`,
+      );
+    }
+    lines.push(
+      problems.length === 0
+        ? `${name}: 200, data and no errors; data.${scenario.field} is the same JSON as REST ${rest.method} ${rest.path.replace(/[0-9a-f-]{36}/, ":id")}`
+        : `${name}: **fails**: ${problems.join("; ")}`,
     );
   }
   return lines;

@@ -2,8 +2,14 @@ import type { BenchOptions } from "./args.ts";
 import type { DriverRequest } from "./driver.ts";
 import { runLoad } from "./load.ts";
 import { type Measurement, type Monitor, measure } from "./measure.ts";
-import type { ParallelRuns, ScenarioRuns } from "./report.ts";
-import { login, loginRequests, SCENARIOS, type Scenario } from "./scenarios.ts";
+import type { GraphqlRuns, ParallelRuns, ScenarioRuns } from "./report.ts";
+import {
+  type GraphqlScenario,
+  login,
+  loginRequests,
+  SCENARIOS,
+  type Scenario,
+} from "./scenarios.ts";
 import type { Seeded } from "./seed.ts";
 import type { RunningServer } from "./servers.ts";
 
@@ -26,46 +32,80 @@ async function requestsFor(scenario: Scenario, target: Target, seeded: Seeded) {
   return scenario.requests({ seeded, tokens });
 }
 
-/** Warm-up, then rounds in which the targets take turns (the order flips every round). */
+type Side = { target: Target; requests: DriverRequest[] };
+
+/** Warm-up, then rounds in which the two sides take turns (the order flips every round). */
+async function runPair(
+  id: string,
+  sides: [Side, Side],
+  options: BenchOptions,
+): Promise<[Measurement[], Measurement[]]> {
+  for (const side of sides) {
+    await runLoad({
+      url: side.target.server.url,
+      connections: options.connections,
+      durationS: options.warmupS,
+      requests: side.requests,
+    });
+  }
+  const runs = new Map<Side, Measurement[]>(sides.map((side) => [side, []]));
+  for (let round = 0; round < options.rounds; round++) {
+    const order = round % 2 === 0 ? sides : [sides[1], sides[0]];
+    for (const side of order) {
+      const m = await measure(
+        side.target.server,
+        {
+          connections: options.connections,
+          durationS: options.durationS,
+          requests: side.requests,
+        },
+        side.target.monitor,
+      );
+      log(`${id} round ${round + 1} ${side.target.name}: ${describe(m)}`);
+      runs.get(side)?.push(m);
+    }
+  }
+  return [runs.get(sides[0]) as Measurement[], runs.get(sides[1]) as Measurement[]];
+}
+
+/** A scenario on Stratum and on the floor. */
 export async function runScenario(
   scenario: Scenario,
   targets: [Target, Target],
   seeded: Seeded,
   options: BenchOptions,
 ): Promise<ScenarioRuns> {
-  const requests = new Map<Target, DriverRequest[]>();
-  for (const target of targets) {
-    requests.set(target, await requestsFor(scenario, target, seeded));
-    await runLoad({
-      url: target.server.url,
-      connections: options.connections,
-      durationS: options.warmupS,
-      requests: requests.get(target) as DriverRequest[],
-    });
-  }
-  const runs = new Map<Target, Measurement[]>(targets.map((t) => [t, []]));
-  for (let round = 0; round < options.rounds; round++) {
-    const order = round % 2 === 0 ? targets : [targets[1], targets[0]];
-    for (const target of order) {
-      const m = await measure(
-        target.server,
-        {
-          connections: options.connections,
-          durationS: options.durationS,
-          requests: requests.get(target) as DriverRequest[],
-        },
-        target.monitor,
-      );
-      log(`${scenario.id} round ${round + 1} ${target.name}: ${describe(m)}`);
-      runs.get(target)?.push(m);
-    }
-  }
-  return {
-    id: scenario.id,
-    title: scenario.title,
-    stratum: runs.get(targets[0]) as Measurement[],
-    floor: runs.get(targets[1]) as Measurement[],
-  };
+  const sides: [Side, Side] = [
+    { target: targets[0], requests: await requestsFor(scenario, targets[0], seeded) },
+    { target: targets[1], requests: await requestsFor(scenario, targets[1], seeded) },
+  ];
+  const [stratum, floor] = await runPair(scenario.id, sides, options);
+  return { id: scenario.id, title: scenario.title, stratum, floor };
+}
+
+/**
+ * A GraphQL scenario and the REST scenario doing the same work, both on Stratum, rounds taking
+ * turns as against the floor.
+ */
+export async function runGraphql(
+  scenario: GraphqlScenario,
+  stratum: Target,
+  seeded: Seeded,
+  options: BenchOptions,
+): Promise<GraphqlRuns> {
+  const rest = SCENARIOS.find((sc) => sc.id === scenario.rest) as Scenario;
+  const sides: [Side, Side] = [
+    {
+      target: { ...stratum, name: `${stratum.name} GraphQL` },
+      requests: scenario.requests({ seeded, tokens: [] }),
+    },
+    {
+      target: { ...stratum, name: `${stratum.name} REST (${rest.id})` },
+      requests: await requestsFor(rest, stratum, seeded),
+    },
+  ];
+  const [graphql, restRuns] = await runPair(scenario.id, sides, options);
+  return { id: scenario.id, title: scenario.title, rest: rest.id, graphql, restRuns };
 }
 
 /**

@@ -3,7 +3,7 @@ import type { BenchOptions } from "./args.ts";
 import { runLoad } from "./load.ts";
 import { log } from "./phases.ts";
 import { summariseProfiles } from "./profile.ts";
-import { login, SCENARIOS } from "./scenarios.ts";
+import { GRAPHQL_SCENARIOS, login, SCENARIOS } from "./scenarios.ts";
 import type { Seeded } from "./seed.ts";
 import { type ServerSpec, startServer } from "./servers.ts";
 
@@ -22,7 +22,11 @@ export async function profileScenario(
   options: BenchOptions,
 ) {
   await rm(dir, { recursive: true, force: true });
-  const scenario = SCENARIOS.find((candidate) => candidate.id === id);
+  const scenario =
+    SCENARIOS.find((candidate) => candidate.id === id) ??
+    GRAPHQL_SCENARIOS.map((graphql) => ({ ...graphql, needsTokens: false })).find(
+      (candidate) => candidate.id === id,
+    );
   if (!scenario) throw new Error(`no scenario ${id}`);
   const server = await startServer(spec);
   let skipMs = 0;

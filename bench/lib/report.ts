@@ -8,6 +8,15 @@ export type ScenarioRuns = {
   stratum: Measurement[];
   floor: Measurement[];
 };
+/** A GraphQL scenario and its REST twin, both on Stratum, measured in alternating rounds. */
+export type GraphqlRuns = {
+  id: string;
+  title: string;
+  /** The REST scenario it is compared with. */
+  rest: string;
+  graphql: Measurement[];
+  restRuns: Measurement[];
+};
 export type ParallelRuns = {
   server: string;
   alone: Measurement[];
@@ -30,6 +39,7 @@ export type Results = {
   options: BenchOptions;
   machine: Machine;
   scenarios: ScenarioRuns[];
+  graphql: GraphqlRuns[];
   parallel: ParallelRuns[];
   embedded: { id: string; title: string; rounds: Measurement[] }[];
   starts: StartRuns[];
@@ -39,6 +49,8 @@ export type Results = {
   floorProfile?: ProfileSummary;
   /** Which scenario the profile ran. */
   profiled?: string;
+  /** For a GraphQL scenario: the REST scenario whose Stratum profile stands where the floor's does. */
+  profiledAgainst?: string;
   startupProfile?: ProfileSummary;
 };
 
@@ -82,6 +94,7 @@ function ratioCell(runs: ScenarioRuns, key: Target["key"]): string {
 }
 
 function headline(results: Results): string[] {
+  if (results.scenarios.length === 0) return [];
   const lines = [
     "## Stratum / floor (median of per-round ratios)",
     "",
@@ -98,6 +111,7 @@ function headline(results: Results): string[] {
 }
 
 function detail(results: Results): string[] {
+  if (results.scenarios.length === 0) return [];
   const lines = [
     "## Absolute numbers (medians over rounds; noisy on a shared machine)",
     "",
@@ -116,6 +130,46 @@ function detail(results: Results): string[] {
     }
   }
   return lines;
+}
+
+/** GraphQL / REST on Stratum: what the second door costs on the same work. */
+const GRAPHQL_RPS_TARGET = 0.8;
+
+function graphql(results: Results): string[] {
+  if (results.graphql.length === 0) return [];
+  const lines = [
+    "## GraphQL / REST on Stratum (median of per-round ratios)",
+    "",
+    "Both on the same Stratum server, the GraphQL query selecting every field of the REST answer; rounds alternate as against the floor.",
+    "",
+    "| # | scenario | vs | req/s | p99 | server CPU/req | DB CPU/req | errors (GraphQL / REST) |",
+    "|---|---|---|---|---|---|---|---|",
+  ];
+  for (const run of results.graphql) {
+    const ratio = (key: Target["key"]) => medianRatio(run.graphql, run.restRuns, key);
+    const rps = ratio("rps");
+    const errors = `${summarise(run.graphql).errors} / ${summarise(run.restRuns).errors}`;
+    lines.push(
+      `| ${run.id} | ${run.title} | ${run.rest} | ${f(rps)} (>= ${GRAPHQL_RPS_TARGET} ${met(rps >= GRAPHQL_RPS_TARGET)}) | ${f(ratio("p99Ms"))} | ${f(ratio("serverCpuMsPerReq"))} | ${f(ratio("dbCpuMsPerReq"))} | ${errors} |`,
+    );
+  }
+  lines.push(
+    "",
+    "| # | door | req/s | p50 ms | p99 ms | errors | server CPU ms/req | DB CPU ms/req | peak RSS MB |",
+    "|---|---|---|---|---|---|---|---|---|",
+  );
+  for (const run of results.graphql) {
+    for (const [name, rounds] of [
+      ["GraphQL", run.graphql],
+      [`REST (${run.rest})`, run.restRuns],
+    ] as const) {
+      const s = summarise(rounds);
+      lines.push(
+        `| ${run.id} | ${name} | ${int(s.rps)} | ${f(s.p50Ms, 1)} | ${f(s.p99Ms, 1)} | ${s.errors} | ${f(s.serverCpuMsPerReq, 3)} | ${f(s.dbCpuMsPerReq, 3)} | ${f(s.peakRssMb, 0)} |`,
+      );
+    }
+  }
+  return ["", ...lines];
 }
 
 function parallel(results: Results): string[] {
@@ -216,6 +270,7 @@ export function renderResults(results: Results): string {
     "Ratios are the headline: both servers ran on the same machine, in alternating order, minutes apart. CPU per request comes from /proc and is the steadier measure on a shared machine.",
     "",
     ...headline(results),
+    ...graphql(results),
     ...parallel(results),
     "",
     ...detail(results),
@@ -226,7 +281,9 @@ export function renderResults(results: Results): string {
       results.profile,
     ),
     ...profile(
-      `floor during scenario ${results.profiled ?? "1"}, after warm-up`,
+      results.profiledAgainst
+        ? `Stratum during REST scenario ${results.profiledAgainst}, after warm-up`
+        : `floor during scenario ${results.profiled ?? "1"}, after warm-up`,
       results.floorProfile,
     ),
     ...profile("Stratum start-up, spawn to ready", results.startupProfile),

@@ -100,6 +100,52 @@ export const SCENARIOS: Scenario[] = [
   },
 ];
 
+/** The fields of the REST answers (RecipeSchema, RecipeSummarySchema), selected over GraphQL. */
+const COMMON_FIELDS =
+  "id title description servings prepMinutes cookMinutes totalMinutes visibility " +
+  "author { id name } tags rating { average count } favorited version createdAt updatedAt";
+export const RECIPE_FIELDS = `${COMMON_FIELDS} ingredients { name quantity unit note } steps`;
+export const SUMMARY_FIELDS = `${COMMON_FIELDS} ingredientCount`;
+
+export const RECIPE_QUERY = `query Recipe($id: ID!) { recipe(id: $id) { ${RECIPE_FIELDS} } }`;
+export const RECIPES_QUERY = `{ recipes(first: 20) { items { ${SUMMARY_FIELDS} } nextCursor } }`;
+
+export type GraphqlScenario = {
+  id: "8" | "9";
+  title: string;
+  /** The REST scenario doing the same work, measured beside it on Stratum. */
+  rest: "1" | "3";
+  /** The field of `data` that must equal the REST answer. */
+  field: "recipe" | "recipes";
+  requests(context: ScenarioContext): DriverRequest[];
+};
+
+const graphql = (query: string, variables?: Record<string, unknown>): DriverRequest => ({
+  method: "POST",
+  path: "/graphql",
+  headers: json,
+  body: JSON.stringify(variables ? { query, variables } : { query }),
+});
+
+/** GraphQL against REST on the same server: the ratio is what the GraphQL door costs. */
+export const GRAPHQL_SCENARIOS: GraphqlScenario[] = [
+  {
+    id: "8",
+    title: "POST /graphql recipe(id) anonymous",
+    rest: "1",
+    field: "recipe",
+    requests: ({ seeded }) =>
+      seeded.publicRecipeIds.slice(0, READ_IDS).map((id) => graphql(RECIPE_QUERY, { id })),
+  },
+  {
+    id: "9",
+    title: "POST /graphql recipes(first: 20) (newest)",
+    rest: "3",
+    field: "recipes",
+    requests: () => [graphql(RECIPES_QUERY)],
+  },
+];
+
 /**
  * Logins spread over every seeded user, each from its own client address (Stratum runs behind
  * a trusted proxy here, as in production), so the per-address and per-account limits are
