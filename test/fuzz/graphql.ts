@@ -118,19 +118,7 @@ export function renderOperation(operation: Operation, name?: string): GraphqlReq
   };
 }
 
-const NASTY = [
-  "",
-  " ",
-  "me",
-  "' OR 1=1 --",
-  "\u0000",
-  "%",
-  "_",
-  "\\",
-  "é🍅",
-  "a".repeat(300),
-  "\ud800",
-];
+const NASTY = ["", " ", "me", "' OR 1=1 --", "\u0000", "%", "_", "\\", "é🍅", "a".repeat(300)];
 
 const WRONG_INTS = [-1, 0, 101, 1_000, 2 ** 31 - 1, -(2 ** 31)];
 
@@ -199,6 +187,8 @@ export function gen(schema: GraphQLSchema, fixtures: Fixtures) {
       {},
       { nope: 1 },
       new Raw("$undeclared"),
+      // JSON.stringify writes a lone surrogate as an escape GraphQL refuses.
+      "\ud800",
     );
     if (argName === "first")
       return fc.oneof(
