@@ -344,6 +344,8 @@ export function gen(schema: GraphQLSchema, fixtures: Fixtures) {
         };
       }),
     fc.string({ minLength: 1, maxLength: 200 }).map((query) => ({ query })),
+    // JSON text, which mercurius would take for a parsed document.
+    fc.jsonValue({ maxDepth: 2 }).map((value) => ({ query: JSON.stringify(value) ?? "null" })),
     fc.constantFrom(...FIXED).map((query) => ({ query })),
     // Over the limits: deep, alias-heavy, costly, long, many tokens.
     fc.integer({ min: 1, max: 400 }).map((n) => ({
