@@ -1,6 +1,12 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import { type GraphQLError, NoSchemaIntrospectionCustomRule, type ValidationRule } from "graphql";
+import {
+  GraphQLError,
+  getOperationAST,
+  NoSchemaIntrospectionCustomRule,
+  parse,
+  type ValidationRule,
+} from "graphql";
 import mercurius from "mercurius";
 import { z } from "zod";
 import { BadRequestError } from "../lib/errors.ts";
@@ -20,8 +26,8 @@ export type GraphqlOptions = GraphqlServices & { introspection: boolean };
 const INTROSPECTION_DEPTH = 15;
 
 /** A refusal before execution: answered like a document that does not validate (400). */
-function limitsExceeded(errors: GraphQLError[]) {
-  return Object.assign(new Error("The document is over a limit."), {
+function refused(errors: GraphQLError[]) {
+  return Object.assign(new Error("The document is refused."), {
     code: "MER_ERR_GQL_VALIDATION",
     statusCode: 400,
     errors,
@@ -57,6 +63,43 @@ function parseVariables(text: string | undefined): Record<string, unknown> | und
   const parsed = Variables.safeParse(JSON.parse(text === "" ? "{}" : text));
   if (!parsed.success) throw new Error("not an object");
   return parsed.data;
+}
+
+/**
+ * What mercurius would not answer itself (it fails with a TypeError, a 500):
+ * - a query that does not parse but is JSON, which it takes for a parsed document sent by the
+ *   client; no JSON text is a GraphQL document, so the answer is the syntax error;
+ * - over GET, a document without the operation to run (several and no `operationName`, or an
+ *   unknown one), where it looks the operation's type up before checking it is there.
+ */
+function documentRefusal(
+  query: string,
+  operationName: string | null | undefined,
+  method: string,
+  limits: GraphqlLimits,
+): GraphQLError | undefined {
+  let json = true;
+  try {
+    JSON.parse(query);
+  } catch {
+    json = false;
+  }
+  if (!json && method !== "GET") return undefined;
+  let document: ReturnType<typeof parse>;
+  try {
+    document = parse(query, { maxTokens: limits.maxTokens });
+  } catch (error) {
+    // Without JSON, mercurius reports the syntax error itself.
+    return json && error instanceof GraphQLError ? error : undefined;
+  }
+  if (getOperationAST(document, operationName ?? undefined)) return undefined;
+  const hasOperation = document.definitions.some((node) => node.kind === "OperationDefinition");
+  if (!hasOperation) return undefined; // validation says so
+  return new GraphQLError(
+    operationName
+      ? `Unknown operation named "${operationName}".`
+      : "Must provide operation name if query contains multiple operations.",
+  );
 }
 
 /**
@@ -100,7 +143,7 @@ export const graphqlRoutes: FastifyPluginAsyncZod<GraphqlOptions> = async (app, 
   // Validation is cached per document, so a `first` passed as a variable is checked per request.
   app.graphql.addHook("preExecution", async (_schema, document, _context, variables) => {
     const errors = checkVariables(document, variables, limits);
-    if (errors.length > 0) throw limitsExceeded(errors);
+    if (errors.length > 0) throw refused(errors);
   });
 
   const run = (
@@ -109,7 +152,9 @@ export const graphqlRoutes: FastifyPluginAsyncZod<GraphqlOptions> = async (app, 
     body: { query: string; operationName?: string | null; variables?: object | null },
   ) => {
     const tooLarge = checkDocumentSize(body.query, limits);
-    if (tooLarge) throw limitsExceeded([tooLarge]);
+    if (tooLarge) throw refused([tooLarge]);
+    const wrong = documentRefusal(body.query, body.operationName, request.method, limits);
+    if (wrong) throw refused([wrong]);
     return reply.graphql(
       body.query,
       { actor: request.actor, services },

@@ -1,3 +1,4 @@
+import { parse } from "graphql";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   anonymous,
@@ -245,6 +246,49 @@ describe("GraphQL over HTTP", () => {
     const unknown = await gql(anonymous, "{ recipes { items { password } } }");
     expect(unknown.statusCode).toBe(400);
     expect(firstError(unknown)).toMatchObject({ code: "graphql_validation_failed" });
+  });
+
+  // Found by the GraphQL fuzzer: mercurius takes JSON it cannot parse as GraphQL for a parsed
+  // document and failed on it with a TypeError (500), or ran it when it was an AST.
+  it("answers a query that is JSON, an AST included, with the syntax error", async () => {
+    const ast = JSON.stringify(parse("{ me { id } }"));
+    for (const query of ["{ }", "{}", "null", "1", "[]", '"x"', '{"kind":"Document"}', ast]) {
+      for (const method of ["POST", "GET"] as const) {
+        const response = await ctx.app.inject(
+          method === "POST"
+            ? { method, url: "/graphql", headers: alice.headers, payload: { query } }
+            : { method, url: "/graphql", headers: alice.headers, query: { query } },
+        );
+        expect(response.statusCode, `${method} ${query}`).toBe(400);
+        expect(response.json().data).toBeUndefined();
+        expect(response.json().errors[0].extensions).toMatchObject({
+          code: "graphql_parse_failed",
+          status: 400,
+        });
+      }
+    }
+  });
+
+  // Found by the GraphQL fuzzer: over GET, a document without the operation to run was a 500.
+  it("answers 400 over GET when the operation to run is not named or not there", async () => {
+    const query = "query A { me { id } } query B { tags { nextCursor } }";
+    const get = (operationName?: string) =>
+      ctx.app.inject({
+        method: "GET",
+        url: "/graphql",
+        query: operationName ? { query, operationName } : { query },
+      });
+    for (const answer of [await get(), await get("C")]) {
+      expect(answer.statusCode).toBe(400);
+      expect(answer.json().data).toBeUndefined();
+      expect(answer.json().errors[0].extensions).toMatchObject({
+        code: "graphql_validation_failed",
+        status: 400,
+      });
+    }
+    const named = await get("B");
+    expect(named.statusCode).toBe(200);
+    expect(named.json().data.tags).toHaveProperty("nextCursor");
   });
 
   it("refuses a batched array with a clear code", async () => {
