@@ -91,6 +91,16 @@ function unexpected(error: GraphQLError, cause: Error, request: FastifyRequest):
   );
 }
 
+/** A document refused before execution (over a limit): answered like one that does not validate. */
+export class DocumentRefusedError extends Error {
+  readonly errors: GraphQLError[];
+  constructor(errors: GraphQLError[]) {
+    super("The document is refused.");
+    this.name = "DocumentRefusedError";
+    this.errors = errors;
+  }
+}
+
 const asGraphQLError = (error: unknown) =>
   error instanceof GraphQLError ? error : new GraphQLError(String((error as Error)?.message));
 
@@ -107,7 +117,8 @@ export function sendRequestError(
   const inner = (error as { errors?: unknown[] }).errors ?? [];
   let status: number;
   let errors: FormattedError[];
-  if (error.code === "MER_ERR_GQL_VALIDATION" && inner.length > 0) {
+  const invalid = error.code === "MER_ERR_GQL_VALIDATION" || error instanceof DocumentRefusedError;
+  if (invalid && inner.length > 0) {
     status = 400;
     errors = inner.map((item) => documentError(asGraphQLError(item), request));
   } else if (error.code === "MER_ERR_METHOD_NOT_ALLOWED") {

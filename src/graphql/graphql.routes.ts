@@ -10,7 +10,7 @@ import {
 import mercurius from "mercurius";
 import { z } from "zod";
 import { BadRequestError } from "../lib/errors.ts";
-import { formatError, sendRequestError } from "./errors.ts";
+import { DocumentRefusedError, formatError, sendRequestError } from "./errors.ts";
 import {
   checkDocumentSize,
   checkVariables,
@@ -25,14 +25,7 @@ export type GraphqlOptions = GraphqlServices & { introspection: boolean };
 
 const INTROSPECTION_DEPTH = 15;
 
-/** A refusal before execution: answered like a document that does not validate (400). */
-function refused(errors: GraphQLError[]) {
-  return Object.assign(new Error("The document is refused."), {
-    code: "MER_ERR_GQL_VALIDATION",
-    statusCode: 400,
-    errors,
-  });
-}
+const refused = (errors: GraphQLError[]) => new DocumentRefusedError(errors);
 
 const Variables = z.record(z.string(), z.unknown());
 const GraphqlBody = z.object({
