@@ -8,6 +8,7 @@ import { randomIp } from "../factories/auth.ts";
 import { createRecipe, signUp, type TestUser } from "../factories/recipes.ts";
 import { createTestApp } from "../helpers/app.ts";
 import { capturingLogger } from "../helpers/logs.ts";
+import { bounded } from "./bounded.ts";
 import { type GraphqlRequest, gen } from "./graphql.ts";
 
 // FUZZ_RUNS=500 FUZZ_SEED=123 npx vitest run test/fuzz/graphql.fuzz.test.ts: more cases, or replay.
@@ -77,21 +78,6 @@ type Transport = "post" | "get";
 type Answer = { statusCode: number; body: Record<string, unknown> };
 const statuses: Record<string, number> = {};
 
-async function bounded<T>(work: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no answer within ${REQUEST_BOUND_MS} ms: ${what}`)),
-      REQUEST_BOUND_MS,
-    );
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 const STACK = /\bat .*[/\\][^\s]*\.[cm]?[jt]s\b|\n\s+at /;
 const SQL =
   /\b(select|insert|update|delete)\b[\s\S]*\b(from|into|set|where)\b|SQLSTATE|\brelation "|syntax error at or near/i;
@@ -158,6 +144,7 @@ async function send(
           }),
     }),
     `${transport} ${shown}`,
+    REQUEST_BOUND_MS,
   );
   statuses[response.statusCode] = (statuses[response.statusCode] ?? 0) + 1;
   const wrong = contract(response.statusCode, response.headers["content-type"], response.body);

@@ -7,6 +7,7 @@ import { randomIp } from "../factories/auth.ts";
 import { bearer } from "../factories/users.ts";
 import { createTestApp } from "../helpers/app.ts";
 import { capturingLogger, type LogLine } from "../helpers/logs.ts";
+import { bounded } from "./bounded.ts";
 import { matchOperation, type Operation, operationsOf } from "./openapi.ts";
 import { type Actor, fuzzCases, malformedSegment } from "./requests.ts";
 import { createResponseChecker } from "./responses.ts";
@@ -43,21 +44,6 @@ function count(operation: Operation, status: number): void {
   figures.requests += 1;
   figures.statuses[status] = (figures.statuses[status] ?? 0) + 1;
   perOperation.set(operation.key, figures);
-}
-
-async function bounded<T>(work: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no answer within ${REQUEST_BOUND_MS} ms: ${what}`)),
-      REQUEST_BOUND_MS,
-    );
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 const show = (request: Rendered) =>
@@ -226,6 +212,7 @@ async function sendAndCheck(
       remoteAddress: randomIp(),
     }),
     show(request),
+    REQUEST_BOUND_MS,
   ).catch((error: Error) => {
     error.message += serverLines();
     throw error;
