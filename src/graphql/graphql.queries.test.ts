@@ -107,19 +107,28 @@ describe("SQL statements per GraphQL request (no N+1)", () => {
     expect(counts[1]).toBe(counts[0]);
   });
 
-  // `ratings(first)` on each recipe of a page is one ratings query per recipe (not batched yet):
-  // this pins that cost so that a change to it is seen, and is no claim that it is fixed.
-  it("costs one more statement per recipe for ratings nested on a page (not batched)", async () => {
+  it("batches ratings nested on a page: the same statements for 5 recipes or 20", async () => {
     const list = `query ($author: String, $first: Int) { recipes(author: $author, first: $first) {
-      items { id ratings(first: 2) { items { stars } } } } }`;
-    const base = await graphql(
-      `query ($author: String, $first: Int) { recipes(author: $author, first: $first) { items { id } } }`,
-      { author: author.id, first: 5 },
-    );
+      items { id ratings(first: 2) { items { stars } nextCursor } } } }`;
+    const bare = `query ($author: String, $first: Int) {
+      recipes(author: $author, first: $first) { items { id } } }`;
+    const base = await graphql(bare, { author: author.id, first: 5 });
     const five = await graphql(list, { author: author.id, first: 5 });
-    const ten = await graphql(list, { author: author.id, first: 10 });
-    const perRecipe = (five.sent - base.sent) / 5;
-    expect(perRecipe).toBeGreaterThan(0);
-    expect(ten.sent - base.sent).toBe(perRecipe * 10);
+    const twenty = await graphql(list, { author: author.id, first: 20 });
+
+    expect(five.sent - base.sent).toBeGreaterThan(0);
+    expect(twenty.sent).toBe(five.sent);
+    // And each recipe gets its own ratings: the ones rated (every third) have one.
+    const rated = twenty.body.data.recipes.items.filter(
+      (item: { ratings: { items: unknown[] } }) => item.ratings.items.length > 0,
+    );
+    expect(rated.length).toBeGreaterThan(0);
+    for (const item of twenty.body.data.recipes.items) {
+      const rest = await ctx.app.inject({ url: `/api/recipes/${item.id}/ratings?limit=2` });
+      expect(item.ratings.items).toEqual(
+        rest.json().items.map((rating: { stars: number }) => ({ stars: rating.stars })),
+      );
+      expect(item.ratings.nextCursor).toBe(rest.json().nextCursor);
+    }
   });
 });

@@ -7,7 +7,7 @@ import {
   parse,
   type ValidationRule,
 } from "graphql";
-import mercurius from "mercurius";
+import mercurius, { type MercuriusContext } from "mercurius";
 import { z } from "zod";
 import { BadRequestError } from "../lib/errors.ts";
 import { DocumentRefusedError, formatError, sendRequestError } from "./errors.ts";
@@ -18,7 +18,7 @@ import {
   type GraphqlLimits,
   limitRules,
 } from "./limits.ts";
-import type { GraphqlServices } from "./resolvers.ts";
+import { type Context, type GraphqlServices, recipeLoaders } from "./resolvers.ts";
 import { createGraphqlSchema } from "./schema.ts";
 
 export type GraphqlOptions = GraphqlServices & { introspection: boolean };
@@ -118,6 +118,7 @@ export const graphqlRoutes: FastifyPluginAsyncZod<GraphqlOptions> = async (app, 
     schema: createGraphqlSchema(),
     routes: false,
     allowBatchedQueries: false,
+
     validationRules,
     graphql: { parseOptions: { maxTokens: limits.maxTokens } },
     errorFormatter: (execution, context) => {
@@ -133,6 +134,11 @@ export const graphqlRoutes: FastifyPluginAsyncZod<GraphqlOptions> = async (app, 
     },
   });
   app.setErrorHandler(sendRequestError);
+  const ratings = { loader: recipeLoaders.ratings, opts: { cache: false } };
+  app.graphql.defineLoaders<Context & MercuriusContext>({
+    Recipe: { ratings },
+    RecipeSummary: { ratings },
+  });
   // Validation is cached per document, so a `first` passed as a variable is checked per request.
   app.graphql.addHook("preExecution", async (_schema, document, _context, variables) => {
     const errors = checkVariables(document, variables, limits);

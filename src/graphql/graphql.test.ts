@@ -82,6 +82,55 @@ describe("POST /graphql queries", () => {
     });
   });
 
+  it("pages nested ratings per recipe, each field with its own first and after", async () => {
+    const [soup, stew] = [await createRecipe(ctx, alice), await createRecipe(ctx, alice)];
+    const raters = [bob, await signUp(ctx), await signUp(ctx)];
+    for (const [n, rater] of raters.entries()) {
+      const rate = `mutation ($id: ID!, $stars: Int!) { rateRecipe(id: $id, input: { stars: $stars }) { stars } }`;
+      await gql(rater, rate, { id: soup.id, stars: n + 1 });
+      if (n === 0) await gql(rater, rate, { id: stew.id, stars: 5 });
+    }
+    const rest = (id: string, query: string) =>
+      ctx.app.inject({ url: `/api/recipes/${id}/ratings?${query}` }).then((r) => r.json());
+    const firstPage = await rest(soup.id, "limit=2");
+    const secondPage = await rest(soup.id, `limit=2&cursor=${firstPage.nextCursor}`);
+    const stars = (page: { items: { stars: number }[] }) => page.items.map((r) => r.stars);
+
+    const answer = await gql(
+      anonymous,
+      `query ($soup: ID!, $stew: ID!, $after: String) {
+        soup: recipe(id: $soup) {
+          one: ratings(first: 1) { items { stars } nextCursor }
+          two: ratings(first: 2) { items { stars } nextCursor }
+          next: ratings(first: 2, after: $after) { items { stars } nextCursor }
+          broken: ratings(after: "not-a-cursor") { items { stars } }
+        }
+        stew: recipe(id: $stew) { ratings { items { stars } nextCursor } } }`,
+      { soup: soup.id, stew: stew.id, after: firstPage.nextCursor },
+    );
+
+    expect(stars(firstPage)).toHaveLength(2);
+    expect(answer.body.data?.soup).toEqual({
+      one: {
+        items: stars(firstPage)
+          .slice(0, 1)
+          .map((n) => ({ stars: n })),
+        nextCursor: expect.any(String),
+      },
+      two: { items: stars(firstPage).map((n) => ({ stars: n })), nextCursor: firstPage.nextCursor },
+      next: { items: stars(secondPage).map((n) => ({ stars: n })), nextCursor: null },
+      broken: null,
+    });
+    expect(answer.body.data?.stew).toEqual({
+      ratings: { items: [{ stars: 5 }], nextCursor: null },
+    });
+    expect(answer.body.errors).toHaveLength(1);
+    expect(answer.body.errors?.[0]).toMatchObject({
+      path: ["soup", "broken"],
+      extensions: { code: "invalid_cursor", status: 400 },
+    });
+  });
+
   it("lists recipes with the REST filters, pages and visibility", async () => {
     const tag = `gql-${Date.now()}`;
     await createRecipe(ctx, alice, { tags: [tag], title: "One" });

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { Actor } from "../lib/actor.ts";
 import { BadRequestError, UnauthorizedError } from "../lib/errors.ts";
-import { PageQuerySchema } from "../lib/pagination.ts";
+import { type PageQuery, PageQuerySchema } from "../lib/pagination.ts";
 import type { ExportsService } from "../modules/exports/exports.service.ts";
 import type { FavoritesService } from "../modules/favorites/favorites.service.ts";
 import { RateBody } from "../modules/ratings/ratings.schema.ts";
@@ -98,10 +98,28 @@ export const query = {
   },
 };
 
-/** Fields of a recipe (in full or in a list) that call a service of their own. */
-export const recipeFields = {
-  ratings: (recipe: { id: string }, args: Args, ctx: Context) =>
-    ctx.services.ratings.list(ctx.actor, recipe.id, pageOf(args)),
+type Asked<Parent> = { obj: Parent; params: Args };
+
+/**
+ * Fields of a recipe (in full or in a list) that call a service of their own, as mercurius
+ * loaders: the field's calls of one request come together, so that `ratings` on each recipe of
+ * a page is one service call (two statements) and not one per recipe.
+ */
+export const recipeLoaders = {
+  async ratings(asked: Asked<{ id: string }>[], ctx: Context): Promise<unknown[]> {
+    const answers: unknown[] = [];
+    const requests: { recipeId: string; page: PageQuery; answer: number }[] = [];
+    for (const [answer, { obj, params }] of asked.entries()) {
+      try {
+        requests.push({ recipeId: obj.id, page: pageOf(params), answer });
+      } catch (error) {
+        answers[answer] = error;
+      }
+    }
+    const pages = await ctx.services.ratings.listMany(ctx.actor, requests);
+    for (const [n, { answer }] of requests.entries()) answers[answer] = pages[n];
+    return answers;
+  },
 };
 
 export const mutation = {

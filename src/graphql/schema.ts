@@ -26,7 +26,7 @@ import {
 import { TagPageSchema } from "../modules/tags/tags.schema.ts";
 import { UserSchema } from "../modules/users/users.schema.ts";
 import { createTypeBuilder } from "./from-zod.ts";
-import { type Context, mutation, PAGE_ARGS, query, recipeFields } from "./resolvers.ts";
+import { type Context, mutation, PAGE_ARGS, query } from "./resolvers.ts";
 
 type Fields = GraphQLFieldConfigMap<unknown, Context>;
 
@@ -47,7 +47,7 @@ export function createGraphqlSchema(): GraphQLSchema {
               type: ratingPage,
               description: "Ratings of the recipe, newest first",
               args: pageArgs(),
-              resolve: recipeFields.ratings as never,
+              // Resolved by a loader (./graphql.routes.ts), batched across the recipes.
             },
           }
         : {},

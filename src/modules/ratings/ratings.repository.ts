@@ -1,5 +1,6 @@
-import { and, asc, desc, eq, gt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, sql } from "drizzle-orm";
 import type { Db, Executor } from "../../db/client.ts";
+import { prepared } from "../../db/prepared.ts";
 import { recipes } from "../recipes/recipes.table.ts";
 import { users } from "../users/users.table.ts";
 import { ratings } from "./ratings.table.ts";
@@ -15,6 +16,44 @@ const columns = {
 };
 
 export function createRatingsRepository(db: Db) {
+  // One lateral page per key; the index on (recipe_id, updated_at, user_id) gives each in order.
+  const listManyStatement = prepared(db, "ratings_list_many", (tx) => {
+    const p = (name: string) => sql.placeholder(name);
+    // Timestamps travel as text: Drizzle's postgres.js driver passes dates through unparsed,
+    // which leaves postgres.js no serializer for a timestamptz[] parameter.
+    const key = sql`unnest(${p("recipeIds")}::uuid[], ${p("afterAts")}::text[]::timestamptz[],
+      ${p("afterIds")}::uuid[]) with ordinality as key(recipe_id, after_at, after_id, n)`;
+    const page = tx
+      .select({ ...columns, sortKey: sql<string>`${ratings.updatedAt}::text`.as("sort_key") })
+      .from(ratings)
+      .innerJoin(users, eq(users.id, ratings.userId))
+      .where(
+        and(
+          sql`${ratings.recipeId} = key.recipe_id`,
+          sql`(key.after_at is null
+            or (${ratings.updatedAt}, ${ratings.userId}) < (key.after_at, key.after_id))`,
+        ),
+      )
+      .orderBy(desc(ratings.updatedAt), desc(ratings.userId))
+      .limit(p("limit"))
+      .as("page");
+    return tx
+      .select({
+        key: sql<number>`(key.n - 1)::int`,
+        recipeId: page.recipeId,
+        userId: page.userId,
+        userName: page.userName,
+        stars: page.stars,
+        comment: page.comment,
+        createdAt: page.createdAt,
+        updatedAt: page.updatedAt,
+        sortKey: page.sortKey,
+      })
+      .from(key)
+      .crossJoinLateral(page)
+      .orderBy(sql`key.n`, desc(page.updatedAt), desc(page.userId));
+  });
+
   return {
     /**
      * Who may rate the recipe; with `lock`, holds its row until the transaction ends so that
@@ -120,6 +159,29 @@ export function createRatingsRepository(db: Db) {
         .where(and(eq(ratings.recipeId, recipeId), keyset))
         .orderBy(desc(ratings.updatedAt), desc(ratings.userId))
         .limit(limit + 1);
+    },
+
+    /** Who may see each of the recipes: one statement, in no particular order. */
+    async recipesAccess(recipeIds: string[]) {
+      if (recipeIds.length === 0) return [];
+      return db
+        .select({ id: recipes.id, authorId: recipes.authorId, visibility: recipes.visibility })
+        .from(recipes)
+        .where(inArray(recipes.id, recipeIds));
+    },
+
+    /**
+     * `list` for several recipes in one statement, each with its own keyset: the first
+     * `limit + 1` rows after `after` for each key, tagged with the key's index (`key`).
+     */
+    async listMany(keys: { recipeId: string; after?: [string, string] }[], limit: number) {
+      if (keys.length === 0) return [];
+      return listManyStatement({
+        recipeIds: keys.map((key) => key.recipeId),
+        afterAts: keys.map((key) => key.after?.[0] ?? null),
+        afterIds: keys.map((key) => key.after?.[1] ?? null),
+        limit: limit + 1,
+      });
     },
   };
 }

@@ -19,6 +19,7 @@ type RatingsDeps = { db: Db; ratingsRepository: RatingsRepository; clock: Clock 
 const RatingCursor = z.tuple([TimestampKeySchema, z.uuid()]);
 
 type RatingRecord = NonNullable<Awaited<ReturnType<RatingsRepository["findOne"]>>>;
+type KeyedRatingRecord = Awaited<ReturnType<RatingsRepository["listMany"]>>[number];
 
 function toRating(row: RatingRecord): Rating {
   return {
@@ -79,6 +80,51 @@ export function createRatingsService({ db, ratingsRepository: repo, clock }: Rat
         await repo.remove(recipeId, actor.userId, tx);
         await repo.refreshAggregate(recipeId, tx);
       });
+    },
+
+    /**
+     * `list` for several recipes at once, in two statements whatever their number (GraphQL's
+     * `ratings` on each recipe of a page). The same decision per recipe as `list`: each answer
+     * is its page, or the error `list` would throw for it.
+     */
+    async listMany(
+      actor: Actor | null,
+      requests: { recipeId: string; page: PageQuery }[],
+    ): Promise<(Page<Rating> | Error)[]> {
+      const access = new Map(
+        (await repo.recipesAccess([...new Set(requests.map((r) => r.recipeId))])).map((row) => [
+          row.id,
+          row,
+        ]),
+      );
+      const answers: (Page<Rating> | Error)[] = [];
+      const keys: { recipeId: string; after?: [string, string]; answer: number }[] = [];
+      for (const [index, { recipeId, page }] of requests.entries()) {
+        try {
+          ensureViewable(actor, access.get(recipeId));
+          keys.push({
+            recipeId,
+            after: decodeOptionalCursor(page.cursor, RatingCursor),
+            answer: index,
+          });
+        } catch (error) {
+          answers[index] = error as Error;
+        }
+      }
+      const limit = Math.max(0, ...requests.map((r) => r.page.limit));
+      const rows = new Map<number, KeyedRatingRecord[]>();
+      for (const row of await repo.listMany(keys, limit)) {
+        const of = rows.get(row.key);
+        if (of) of.push(row);
+        else rows.set(row.key, [row]);
+      }
+      for (const [n, key] of keys.entries()) {
+        const { limit: own } = (requests[key.answer] as { page: PageQuery }).page;
+        // Every key got `limit + 1` rows at most; one asking for fewer keeps its own `own + 1`.
+        const fetched = (rows.get(n) ?? []).slice(0, own + 1);
+        answers[key.answer] = toPage(fetched, own, (row) => [row.sortKey, row.userId], toRating);
+      }
+      return answers;
     },
 
     async list(actor: Actor | null, recipeId: string, page: PageQuery): Promise<Page<Rating>> {

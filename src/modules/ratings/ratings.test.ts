@@ -120,3 +120,37 @@ describe("GET /api/recipes/:id/ratings", () => {
     expect(response.json().code).toBe("invalid_cursor");
   });
 });
+
+describe("ratings.listMany (several recipes' pages in one call)", () => {
+  it("answers each recipe as list would: its page, or the error for one not visible", async () => {
+    const open = await createRecipe(ctx, author);
+    const hidden = await createRecipe(ctx, author, { visibility: "private" });
+    for (const stars of [3, 4, 5]) await rate(await signUp(ctx), open.id, { stars });
+    const viewer = { userId: fan.id, role: "user" as const, sessionId: crypto.randomUUID() };
+    const page = (limit: number, cursor?: string) => ({ limit, cursor });
+    const asList = async (limit: number, cursor?: string) => {
+      const query = `limit=${limit}${cursor ? `&cursor=${cursor}` : ""}`;
+      return (await ctx.app.inject({ url: `/api/recipes/${open.id}/ratings?${query}` })).json();
+    };
+    const first = await asList(2);
+
+    const answers = await ctx.deps.ratings.listMany(viewer, [
+      { recipeId: open.id, page: page(2) },
+      { recipeId: hidden.id, page: page(2) },
+      { recipeId: open.id, page: page(1) },
+      { recipeId: open.id, page: page(2, first.nextCursor) },
+      { recipeId: crypto.randomUUID(), page: page(2) },
+    ]);
+
+    expect(answers[0]).toEqual(first);
+    expect(answers[1]).toMatchObject({ code: "recipe_not_found", status: 404 });
+    expect(answers[2]).toEqual(await asList(1));
+    expect(answers[3]).toEqual(await asList(2, first.nextCursor));
+    expect(answers[4]).toMatchObject({ code: "recipe_not_found", status: 404 });
+    // The author sees their private recipe's (empty) page.
+    const mine = { userId: author.id, role: "user" as const, sessionId: crypto.randomUUID() };
+    expect(await ctx.deps.ratings.listMany(mine, [{ recipeId: hidden.id, page: page(5) }])).toEqual(
+      [{ items: [], nextCursor: null }],
+    );
+  });
+});
