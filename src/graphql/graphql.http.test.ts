@@ -113,3 +113,49 @@ describe("POST /graphql with an application/json body", () => {
     expectRefusal(response, 400, "document_too_large");
   });
 });
+
+describe("GraphQL answers and the Accept header", () => {
+  const GRAPHQL_RESPONSE = "application/graphql-response+json; charset=utf-8";
+
+  it.each([
+    [undefined, "application/json; charset=utf-8"],
+    ["*/*", "application/json; charset=utf-8"],
+    ["text/html", "application/json; charset=utf-8"],
+    ["application/graphql-response+json", GRAPHQL_RESPONSE],
+    ["application/graphql-response+json, application/json", GRAPHQL_RESPONSE],
+  ])("Accept %j answers %s, with Vary: Accept", async (accept, type) => {
+    const headers = { "content-type": "application/json", ...(accept ? { accept } : {}) };
+    const response = await post(headers, REQUEST);
+
+    expectData(response);
+    expect(response.headers["content-type"]).toBe(type);
+    expect(response.headers.vary).toMatch(/\bAccept\b/);
+  });
+
+  it("gives every kind of answer the type, with the same status and body", async () => {
+    const accept = "application/graphql-response+json";
+    const answers = await Promise.all([
+      post(
+        { "content-type": "application/json", accept },
+        JSON.stringify({ query: "{ me { id } }" }),
+      ),
+      post({ "content-type": "application/json", accept }, JSON.stringify({ query: "{" })),
+      post({ "content-type": "text/plain", accept }, REQUEST),
+      post({ "content-type": "application/json", accept, authorization: "Bearer x.y.z" }, REQUEST),
+      ctx.app.inject({
+        method: "GET",
+        url: `/graphql?query=${encodeURIComponent("mutation { requestExport { id } }")}`,
+        headers: { accept },
+      }),
+    ]);
+
+    expect(answers.map((answer) => answer.statusCode)).toEqual([200, 400, 415, 401, 405]);
+    for (const answer of answers) {
+      expect(answer.headers["content-type"]).toBe(GRAPHQL_RESPONSE);
+      expect(answer.json().errors[0].extensions.status).toBe(
+        answer.statusCode === 200 ? 401 : answer.statusCode,
+      );
+    }
+    expect(answers[0]?.json().data).toEqual({ me: null });
+  });
+});
