@@ -17,15 +17,22 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const modules = files.sort().map((name) => {
-  const lines = readFileSync(join(DIR, name), "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => JSON.parse(line));
-  const declared = lines.find((line) => "declared" in line)?.declared ?? 0;
-  const cells = lines.filter((line) => "route" in line);
-  return { module: name.replace(/\.jsonl$/, ""), declared, cells };
-});
+// A GraphQL column (<module>.graphql.jsonl) names itself "<module> (GraphQL)", after its REST table.
+const modules = files
+  .map((name) => {
+    const lines = readFileSync(join(DIR, name), "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
+    const head = lines.find((line) => "declared" in line);
+    const cells = lines.filter((line) => "route" in line);
+    return {
+      module: head?.module ?? name.replace(/\.jsonl$/, ""),
+      declared: head?.declared ?? 0,
+      cells,
+    };
+  })
+  .sort((a, b) => a.module.localeCompare(b.module));
 
 /** "GET, PATCH /api/recipes/:id" — methods grouped by path, in first-seen order. */
 function routesOf(cells) {

@@ -1,21 +1,52 @@
-import { count } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect } from "vitest";
 import { createRecipe, signUpActors, type TestUser } from "../../test/factories/recipes.ts";
+import { bearer, type CreatedUser, createUser } from "../../test/factories/users.ts";
 import { createTestApp, type TestContext } from "../../test/helpers/app.ts";
+import {
+  type ExportRoute,
+  type ExportVariant,
+  exportActors,
+  exportExpected,
+  exportRoutes,
+  exportsSnapshot,
+  idsOf,
+  startOwnersExports,
+} from "../../test/helpers/exports-matrix.ts";
+import { type GraphqlOperations, graphqlColumn } from "../../test/helpers/graphql-matrix.ts";
 import { drainQueue } from "../../test/helpers/queue.ts";
 import {
   type RecipeRoute,
   recipeActors,
   recipeExpected,
+  recipeRoutes,
   recipeSnapshot,
 } from "../../test/helpers/recipes-matrix.ts";
-import { dataExports } from "../modules/exports/exports.table.ts";
+import {
+  createShoppingListRecipes,
+  SECRET_INGREDIENT,
+  type ShoppingListVariant,
+  shoppingListActors,
+  shoppingListExpected,
+  shoppingListRoutes,
+} from "../../test/helpers/shopping-lists-matrix.ts";
+import {
+  disableAccount,
+  type UserRoute,
+  userActors,
+  userExpected,
+  userRoutes,
+  userSnapshot,
+} from "../../test/helpers/users-matrix.ts";
 
-// The GraphQL column of the authorization matrices: each cell of the REST table asked through
-// POST /graphql gets the same decision. REST 2xx ↔ the field's data and no error; REST 4xx ↔
-// the field null and one error whose `extensions.status` is the REST status, and nothing changed.
+// The GraphQL column of the authorization matrices: every cell of a REST table (shared in
+// test/helpers/*-matrix.ts) whose route has a GraphQL operation, asked through POST /graphql,
+// gets REST's decision (test/helpers/graphql-matrix.ts says how it is compared) and a refusal
+// changes nothing. Not in the column, as GraphQL has no operation for them: the auth matrix
+// (DELETE /api/auth/sessions/:id, an account flow), the admin routes of the users matrix, an
+// export by id and its download. `myFavorites` and `tags` are in no REST matrix.
 
 let ctx: TestContext;
+const app = () => ctx.app;
 
 beforeAll(async () => {
   ctx = await createTestApp();
@@ -25,39 +56,7 @@ afterAll(async () => {
   await ctx.close();
 });
 
-type Answer = {
-  statusCode: number;
-  data: Record<string, unknown> | null | undefined;
-  errors: { path?: string[]; extensions: { code: string; status: number } }[] | undefined;
-};
-
-async function gql(user: TestUser, query: string, variables?: object): Promise<Answer> {
-  const response = await ctx.app.inject({
-    method: "POST",
-    url: "/graphql",
-    headers: user.headers,
-    payload: { query, variables },
-  });
-  const { data, errors } = response.json();
-  return { statusCode: response.statusCode, data, errors };
-}
-
-/** Asserts the GraphQL answer for `field` is the decision REST answers with `status`. */
-function expectDecision(answer: Answer, field: string, status: number) {
-  expect(answer.statusCode).toBe(200);
-  if (status < 400) {
-    expect(answer.errors).toBeUndefined();
-    expect(answer.data?.[field]).not.toBeNull();
-    expect(answer.data?.[field]).toBeDefined();
-  } else {
-    expect(answer.data).toEqual({ [field]: null });
-    expect(answer.errors).toHaveLength(1);
-    expect(answer.errors?.[0]).toMatchObject({ path: [field], extensions: { status } });
-  }
-}
-
-/** Each REST route of a recipe as a GraphQL operation, and the root field that answers it. */
-const recipeOperations: Record<RecipeRoute, { field: string; document: string }> = {
+const recipeOperations: GraphqlOperations<RecipeRoute> = {
   read: { field: "recipe", document: "query ($id: ID!) { recipe(id: $id) { id title } }" },
   update: {
     field: "updateRecipe",
@@ -80,41 +79,41 @@ const recipeOperations: Record<RecipeRoute, { field: string; document: string }>
   // A recipe's ratings are a field of the recipe: the recipe's own decision answers first.
   ratings: {
     field: "recipe",
+    label: "recipe.ratings",
     document: "query ($id: ID!) { recipe(id: $id) { ratings { items { stars } } } }",
   },
 };
 
-const recipeCells = Object.entries(recipeExpected).flatMap(([variant, rows]) =>
-  Object.entries(rows).flatMap(([route, row]) =>
-    recipeActors.map((actor, i) => ({
-      variant: variant as keyof typeof recipeExpected,
-      route: route as RecipeRoute,
-      actor,
-      expected: row[i] as number,
-    })),
-  ),
-);
-
 describe("GraphQL column of the recipe authorization matrix", () => {
+  const column = graphqlColumn(
+    {
+      module: "recipes",
+      app,
+      actors: recipeActors,
+      routes: recipeRoutes,
+      expected: recipeExpected,
+    },
+    recipeOperations,
+  );
   let people: Record<(typeof recipeActors)[number], TestUser>;
   beforeAll(async () => {
     people = await signUpActors(ctx, "author");
   });
 
-  it.each(recipeCells)(
+  column.run(
     "$route of a $variant recipe by $actor answers as REST's $expected",
-    async ({ variant, route, actor, expected }) => {
+    async ({ variant, route, actor, expected }, ask) => {
       const recipe = await createRecipe(ctx, people.author, { visibility: variant });
       const before = await recipeSnapshot(ctx.deps.db, recipe.id);
-      const { field, document } = recipeOperations[route];
+      const id = recipe.id;
 
-      const answer = await gql(people[actor], document, { id: recipe.id });
+      const answer = await ask({
+        headers: people[actor].headers,
+        variables: { id },
+        params: { id },
+      });
 
-      expectDecision(answer, field, expected);
       if (expected >= 400) expect(await recipeSnapshot(ctx.deps.db, recipe.id)).toEqual(before);
-      if (route === "rate" && expected === 403) {
-        expect(answer.errors?.[0]?.extensions.code).toBe("cannot_rate_own_recipe");
-      }
       if (route === "ratings" && expected === 200) {
         expect(answer.data?.recipe).toEqual({ ratings: { items: [] } });
       }
@@ -122,81 +121,132 @@ describe("GraphQL column of the recipe authorization matrix", () => {
   );
 });
 
-// No REST matrix covers the exports list and request (they have no path parameter): this table
-// is their own, and each cell is asked through both doors.
-const exportActors = ["owner", "other", "admin", "anonymous"] as const;
-const exportOperations = {
-  myExports: {
-    rest: { method: "GET", url: "/api/me/exports" },
-    document: "{ myExports { items { id } } }",
-  },
-  requestExport: {
-    rest: { method: "POST", url: "/api/me/exports" },
-    document: "mutation { requestExport { id } }",
-  },
-} as const;
-// Expected status per operation, for [owner, other, admin, anonymous], while the owner has an
-// export in progress: each signed-in caller sees and starts only their own.
-const exportExpected = {
-  myExports: [200, 200, 200, 401],
-  requestExport: [202, 202, 202, 401],
-} as const;
-
-/** The ids of a page of exports (or of `{ items: [anExport] }`). */
-const idsOf = (value: unknown): string[] =>
-  ((value as { items?: ({ id: string } | null)[] } | null)?.items ?? []).flatMap((item) =>
-    item ? [item.id] : [],
-  );
-
-const exportCells = Object.entries(exportExpected).flatMap(([operation, row]) =>
-  exportActors.map((actor, i) => ({
-    operation: operation as keyof typeof exportOperations,
-    actor,
-    expected: row[i] as number,
-  })),
-);
-
 describe("GraphQL column of the exports authorization matrix", () => {
+  const operations: GraphqlOperations<ExportRoute> = {
+    read: null,
+    download: null,
+    list: { field: "myExports", document: "{ myExports { items { id } } }" },
+    request: { field: "requestExport", document: "mutation { requestExport { id } }" },
+  };
+  const column = graphqlColumn(
+    {
+      module: "exports",
+      app,
+      actors: exportActors,
+      routes: exportRoutes,
+      expected: exportExpected,
+    },
+    operations,
+  );
   let people: Record<(typeof exportActors)[number], TestUser>;
-  let ownersExport: string;
+  let exportIds: Record<ExportVariant, string>;
   beforeAll(async () => {
     people = await signUpActors(ctx, "owner");
-    const started = await gql(people.owner, exportOperations.requestExport.document);
-    const ids = idsOf({ items: [started.data?.requestExport] });
-    expect(ids).toHaveLength(1);
-    ownersExport = String(ids[0]);
+    exportIds = await startOwnersExports(ctx, people.owner);
   });
 
-  const exportsCount = async () =>
-    (await ctx.deps.db.select({ n: count() }).from(dataExports))[0]?.n;
+  column.run("$route ($variant) by $actor answers as REST's $expected", async (cell, ask) => {
+    const { route, actor, expected } = cell;
+    const before = await exportsSnapshot(ctx.deps.db, people.owner.id);
 
-  it.each(exportCells)(
-    "$operation by $actor answers as REST's $expected",
-    async ({ operation, actor, expected }) => {
-      const { rest, document } = exportOperations[operation];
-      const user = people[actor];
-      const before = await exportsCount();
+    const answer = await ask({ headers: people[actor].headers });
 
-      const answer = await gql(user, document);
-      expectDecision(answer, operation, expected);
-      if (expected >= 400) expect(await exportsCount()).toBe(before);
+    if (expected >= 400) {
+      expect(await exportsSnapshot(ctx.deps.db, people.owner.id)).toEqual(before);
+      return;
+    }
+    // Only the owner's door leads to the owner's exports.
+    const owners = Object.values(exportIds);
+    if (route === "list") {
+      const listed = idsOf(answer.data?.myExports);
+      expect(owners.every((id) => listed.includes(id))).toBe(actor === "owner");
+      expect(owners.some((id) => listed.includes(id))).toBe(actor === "owner");
+    } else {
+      const id = (answer.data?.requestExport as { id: string } | null)?.id;
+      expect(id === exportIds["export in progress"]).toBe(actor === "owner");
+      if (actor !== "owner") expect(owners).not.toContain(id);
+    }
+  });
+});
 
-      const response = await ctx.app.inject({ ...rest, headers: user.headers });
-      expect(response.statusCode, response.body).toBe(expected);
-      if (expected >= 400) {
-        expect(response.json().code).toBe(answer.errors?.[0]?.extensions.code);
-        expect(await exportsCount()).toBe(before);
-        return;
+describe("GraphQL column of the users authorization matrix", () => {
+  const operations: GraphqlOperations<UserRoute> = {
+    promote: null,
+    disable: null,
+    me: { field: "me", document: "{ me { id } }" },
+  };
+  const column = graphqlColumn(
+    { module: "users", app, actors: userActors, routes: userRoutes, expected: userExpected },
+    operations,
+  );
+  let other: CreatedUser;
+  let admin: CreatedUser;
+  beforeAll(async () => {
+    other = await createUser(ctx);
+    admin = await createUser(ctx, { role: "admin" });
+  });
+
+  column.run(
+    "$route ($variant) by $actor answers as REST's $expected",
+    async ({ variant, actor, expected }, ask) => {
+      const target = await createUser(ctx);
+      if (variant === "disabled account") {
+        await disableAccount(ctx, bearer(admin.accessToken), target.user.id);
       }
-      // Only the owner's door leads to the owner's export, through either API.
-      const mine = actor === "owner";
-      const fromGraphql =
-        operation === "myExports"
-          ? idsOf(answer.data?.myExports)
-          : idsOf({ items: [answer.data?.requestExport] });
-      const fromRest = operation === "myExports" ? idsOf(response.json()) : [response.json().id];
-      expect(fromGraphql.includes(ownersExport)).toBe(mine);
-      expect(fromRest.includes(ownersExport)).toBe(mine);
+      const callers: Record<(typeof userActors)[number], CreatedUser | undefined> = {
+        self: target,
+        other,
+        admin,
+        anonymous: undefined,
+      };
+      const caller = callers[actor];
+      const before = await userSnapshot(ctx.deps.db, target.user.id);
+
+      const answer = await ask({ headers: caller ? bearer(caller.accessToken) : {} });
+
+      expect(await userSnapshot(ctx.deps.db, target.user.id)).toEqual(before);
+      if (expected === 200) expect(answer.data?.me).toEqual({ id: caller?.user.id });
     },
   );
+});
+
+describe("GraphQL column of the shopping-list authorization matrix", () => {
+  const column = graphqlColumn(
+    {
+      module: "shopping-lists",
+      app,
+      actors: shoppingListActors,
+      routes: shoppingListRoutes,
+      expected: shoppingListExpected,
+    },
+    {
+      build: {
+        field: "shoppingList",
+        document: `query ($recipes: [ShoppingListRequestRecipeInput!]!) {
+          shoppingList(recipes: $recipes) { items { name quantity unit } } }`,
+      },
+    },
+  );
+  let people: Record<(typeof shoppingListActors)[number], TestUser>;
+  let recipeIds: Record<ShoppingListVariant, string>;
+  beforeAll(async () => {
+    people = await signUpActors(ctx, "author");
+    recipeIds = await createShoppingListRecipes(ctx, people.author);
+  });
+
+  column.run("a list of a $variant by $actor answers as REST's $expected", async (cell, ask) => {
+    const recipes = [{ id: recipeIds[cell.variant] }];
+
+    const answer = await ask({
+      headers: people[cell.actor].headers,
+      variables: { recipes },
+      payload: { recipes },
+    });
+
+    if (cell.expected === 200) {
+      expect(answer.data?.shoppingList).toEqual({ items: [SECRET_INGREDIENT] });
+    } else {
+      expect(JSON.stringify(answer)).not.toMatch(/secret spice/i);
+    }
+  });
 });

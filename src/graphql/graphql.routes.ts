@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyReply, FastifyRequest, onSendHookHandler } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import {
   GraphQLError,
@@ -18,6 +18,7 @@ import {
   type GraphqlLimits,
   limitRules,
 } from "./limits.ts";
+import { GRAPHQL_RESPONSE_TYPE, JSON_TYPE, responseMediaType } from "./media-type.ts";
 import { type Context, type GraphqlServices, recipeLoaders } from "./resolvers.ts";
 import { createGraphqlSchema } from "./schema.ts";
 
@@ -64,6 +65,23 @@ function parseVariables(text: string | undefined): Record<string, unknown> | und
   if (!parsed.success) throw new Error("not an object");
   return parsed.data;
 }
+
+/**
+ * Every answer of these routes is JSON: it goes out as `application/graphql-response+json` to a
+ * client whose `Accept` prefers that, the statuses being that type's already (docs/graphql.md).
+ */
+const negotiateMediaType: onSendHookHandler = (request, reply, payload, done) => {
+  const vary = reply.getHeader("vary");
+  reply.header("vary", vary ? `${String(vary)}, Accept` : "Accept");
+  const chosen = responseMediaType(request.headers.accept);
+  if (
+    chosen === GRAPHQL_RESPONSE_TYPE &&
+    String(reply.getHeader("content-type")).startsWith(JSON_TYPE)
+  ) {
+    reply.header("content-type", `${GRAPHQL_RESPONSE_TYPE}; charset=utf-8`);
+  }
+  done(null, payload);
+};
 
 /**
  * What mercurius would not answer itself (it fails with a TypeError, a 500):
@@ -142,6 +160,7 @@ export const graphqlRoutes: FastifyPluginAsyncZod<GraphqlOptions> = async (app, 
     },
   });
   app.setErrorHandler(sendRequestError);
+  app.addHook("onSend", negotiateMediaType);
   const ratings = { loader: recipeLoaders.ratings, opts: { cache: false } };
   app.graphql.defineLoaders<Context & MercuriusContext>({
     Recipe: { ratings },

@@ -1,8 +1,10 @@
 import { randomInt } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import fc from "fast-check";
+import type { LightMyRequestResponse } from "fastify";
 import { buildClientSchema, getIntrospectionQuery, type IntrospectionQuery } from "graphql";
 import { afterAll, describe, expect, it } from "vitest";
+import { responseMediaType } from "../../src/graphql/media-type.ts";
 import { createPasswordHasher } from "../../src/lib/passwords.ts";
 import { randomIp } from "../factories/auth.ts";
 import { createRecipe, signUp, type TestUser } from "../factories/recipes.ts";
@@ -82,11 +84,20 @@ const STACK = /\bat .*[/\\][^\s]*\.[cm]?[jt]s\b|\n\s+at /;
 const SQL =
   /\b(select|insert|update|delete)\b[\s\S]*\b(from|into|set|where)\b|SQLSTATE|\brelation "|syntax error at or near/i;
 
+/** What an answer may be: its statuses, and the media type the request's `Accept` chose. */
+type Expected = { statuses: readonly number[]; mediaType: string };
+const GRAPHQL_ANSWER: Expected = { statuses: [200, 400, 401, 405], mediaType: "application/json" };
+
 /** What the GraphQL-over-HTTP contract says of this answer; empty when it holds. */
-function contract(statusCode: number, contentType: unknown, text: string): string[] {
+function contract(
+  statusCode: number,
+  contentType: unknown,
+  text: string,
+  expected: Expected = GRAPHQL_ANSWER,
+): string[] {
   const wrong: string[] = [];
-  if (![200, 400, 401, 405].includes(statusCode)) wrong.push(`status ${statusCode}`);
-  if (!String(contentType).startsWith("application/json"))
+  if (!expected.statuses.includes(statusCode)) wrong.push(`status ${statusCode}`);
+  if (String(contentType) !== `${expected.mediaType}; charset=utf-8`)
     wrong.push(`content-type ${String(contentType)}`);
   let body: Record<string, unknown>;
   try {
@@ -146,17 +157,25 @@ async function send(
     `${transport} ${shown}`,
     REQUEST_BOUND_MS,
   );
+  return checked(response, `${transport.toUpperCase()} ${shown}`);
+}
+
+/** Counts the answer's status and throws what the contract breaks, with the server's log. */
+function checked(
+  response: LightMyRequestResponse,
+  shown: string,
+  expected: Expected = GRAPHQL_ANSWER,
+): Answer {
   statuses[response.statusCode] = (statuses[response.statusCode] ?? 0) + 1;
-  const wrong = contract(response.statusCode, response.headers["content-type"], response.body);
+  const { statusCode, headers, body } = response;
+  const wrong = contract(statusCode, headers["content-type"], body, expected);
   if (wrong.length > 0) {
     const logged = serverLog.lines.map((line) => `\n  server log: ${line.msg}`.slice(0, 600));
     throw new Error(
-      `${transport.toUpperCase()} ${shown} → ${response.statusCode}${wrong
-        .map((line) => `\n  - ${line}`)
-        .join("")}\n  body: ${response.body.slice(0, 600)}${logged.join("")}`,
+      `${shown} → ${statusCode}${wrong.map((line) => `\n  - ${line}`).join("")}\n  body: ${body.slice(0, 600)}${logged.join("")}`,
     );
   }
-  return { statusCode: response.statusCode, body: JSON.parse(response.body) };
+  return { statusCode, body: JSON.parse(body) };
 }
 
 async function assertWithSeed<T>(property: fc.IAsyncProperty<T>, offset: number): Promise<void> {
@@ -240,5 +259,94 @@ describe("GraphQL fuzzer: answers in the GraphQL-over-HTTP shape, never a 5xx, w
       await send(JSON.stringify(body) ?? "null", caller);
     });
     await assertWithSeed(property, 4);
+  });
+
+  it("bodies of any media type, with any Accept", async () => {
+    const bodyLimit = ctx.deps.config.http.bodyLimit;
+    // Half of them JSON, which is read; the other half refused before the body is read.
+    const contentType = fc.oneof(
+      fc.constantFrom(
+        "application/json",
+        "application/json; charset=utf-8",
+        'application/json; charset="UTF-8"',
+        "application/json; charset=utf-16",
+        "Application/JSON;",
+      ),
+      fc.constantFrom<string | undefined>(
+        undefined,
+        "application/json, text/plain",
+        "text/plain",
+        "text/plain; charset=utf-8",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=X",
+        "application/graphql",
+        "application/graphql+json",
+        "application/graphql-response+json",
+        "application/octet-stream",
+        "*/*",
+        "",
+        "garbage",
+      ),
+    );
+    const accept = fc.constantFrom<string | undefined>(
+      undefined,
+      "*/*",
+      "application/json",
+      "application/graphql-response+json",
+      "application/graphql-response+json, application/json",
+      "application/json;q=0, */*",
+      "text/html",
+      "nonsense;q=x",
+    );
+    const query = generators.validQuery;
+    const small = JSON.stringify({ query: "{ tags { items { name } } }" });
+    const body = fc.oneof(
+      query.map((request) => JSON.stringify(request)),
+      query.map((request) => request.query),
+      query.map((request) => new URLSearchParams({ query: request.query }).toString()),
+      query.map((request) => `--X\r\n\r\n${request.query}\r\n--X--\r\n`),
+      fc.constantFrom("", "null", "[]", "{}", '""', "1", "[null]", "{", "\uFEFF{}"),
+      fc.jsonValue({ maxDepth: 2 }).map((value) => JSON.stringify(value) ?? "null"),
+      fc.string({ maxLength: 200 }),
+      // Around the body limit: a valid request padded to a size that is read, or one too large.
+      fc
+        .integer({ min: bodyLimit - 1, max: bodyLimit + 1 })
+        .map((size) => `${small.slice(0, -1)}${" ".repeat(size - small.length)}}`),
+    );
+    const property = fc.asyncProperty(
+      contentType,
+      accept,
+      body,
+      actor,
+      async (type, acceptHeader, payload, [, caller]) => {
+        const headers: Record<string, string> = { ...caller.headers };
+        if (type !== undefined) headers["content-type"] = type;
+        if (acceptHeader !== undefined) headers.accept = acceptHeader;
+        const shown = `POST ${JSON.stringify(headers)} ${JSON.stringify(payload.slice(0, 300))}`;
+        const response = await bounded(
+          ctx.app.inject({ method: "POST", url: "/graphql", headers, payload }),
+          shown,
+          REQUEST_BOUND_MS,
+        );
+        const answer = checked(response, shown, {
+          statuses: [200, 400, 401, 405, 413, 415],
+          mediaType: responseMediaType(acceptHeader),
+        });
+        // A token that does not verify is refused before the body is read.
+        if (caller === badToken) {
+          expect(answer.statusCode, shown).toBe(401);
+          return;
+        }
+        const json = type?.split(";")[0]?.trim().toLowerCase() === "application/json";
+        const bytes = Buffer.byteLength(payload);
+        if (bytes > 0 && !json) expect(answer.statusCode, shown).toBe(415);
+        if (json && bytes > bodyLimit) expect(answer.statusCode, shown).toBe(413);
+        if (answer.statusCode >= 400) {
+          const [error] = answer.body.errors as { extensions: { status: number } }[];
+          expect(error?.extensions.status, shown).toBe(answer.statusCode);
+        }
+      },
+    );
+    await assertWithSeed(property, 5);
   });
 });

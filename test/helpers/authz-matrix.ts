@@ -50,7 +50,7 @@ export type CellRequest = {
  */
 export type SendCell = (request: CellRequest) => Promise<LightMyRequestResponse>;
 
-function cellsOf<A extends string, R extends string, V extends string>(
+export function cellsOf<A extends string, R extends string, V extends string>(
   spec: MatrixSpec<A, R, V>,
 ): MatrixCell<A, R, V>[] {
   const cells: MatrixCell<A, R, V>[] = [];
@@ -70,7 +70,7 @@ function cellsOf<A extends string, R extends string, V extends string>(
   return cells;
 }
 
-function urlOf(path: string, params: Record<string, string> = {}): string {
+export function urlOf(path: string, params: Record<string, string> = {}): string {
   return path.replace(/:(\w+)/g, (_, name: string) => {
     const value = params[name];
     if (value === undefined) throw new Error(`no value for :${name} in ${path}`);
@@ -81,6 +81,35 @@ function urlOf(path: string, params: Record<string, string> = {}): string {
 const isProblem = (response: LightMyRequestResponse) =>
   /^application\/problem\+json/.test(String(response.headers["content-type"] ?? ""));
 
+/** One line of a report: a cell, the status it got and whether its whole test passed. */
+export type CellOutcome = {
+  route: string;
+  variant: string;
+  actor: string;
+  expected: number;
+  actual: number | null;
+  pass: boolean;
+};
+
+/**
+ * Records the cells of one column of a matrix in <AUTHZ_REPORT_DIR>/<file>.jsonl (nothing without
+ * the variable): first how many are declared, then one line per cell as its test finishes.
+ */
+export function cellReport(file: string, module: string, declared: number) {
+  const path = REPORT_DIR && join(REPORT_DIR, `${file}.jsonl`);
+  if (path) {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, `${JSON.stringify({ module, declared })}\n`);
+  }
+  return (outcome: CellOutcome) => {
+    if (!path) return;
+    appendFileSync(
+      path,
+      `${JSON.stringify({ module, ...outcome, at: new Date().toISOString() })}\n`,
+    );
+  };
+}
+
 /**
  * An authorization matrix: actor × route (× state of the resource) → expected status. Each cell
  * is one test that sends a real request; its outcome (the status it got, and whether the whole
@@ -90,26 +119,11 @@ export function authzMatrix<A extends string, R extends string, V extends string
   spec: MatrixSpec<A, R, V>,
 ) {
   const cells = cellsOf(spec);
-  const file = REPORT_DIR && join(REPORT_DIR, `${spec.module}.jsonl`);
-  if (file) {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, `${JSON.stringify({ module: spec.module, declared: cells.length })}\n`);
-  }
+  const report = cellReport(spec.module, spec.module, cells.length);
 
   function record(cell: MatrixCell<A, R, V>, actual: number | null, pass: boolean) {
-    if (!file) return;
     const { method, path } = spec.routes[cell.route];
-    const line = {
-      module: spec.module,
-      route: `${method} ${path}`,
-      variant: cell.variant,
-      actor: cell.actor,
-      expected: cell.expected,
-      actual,
-      pass,
-      at: new Date().toISOString(),
-    };
-    appendFileSync(file, `${JSON.stringify(line)}\n`);
+    report({ ...cell, route: `${method} ${path}`, actual, pass });
   }
 
   return {

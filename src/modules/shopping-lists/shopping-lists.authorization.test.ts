@@ -1,37 +1,33 @@
 import { afterAll, beforeAll, describe, expect } from "vitest";
-import { createRecipe, signUpActors, type TestUser } from "../../../test/factories/recipes.ts";
+import { signUpActors, type TestUser } from "../../../test/factories/recipes.ts";
 import { createTestApp, type TestContext } from "../../../test/helpers/app.ts";
 import { authzMatrix } from "../../../test/helpers/authz-matrix.ts";
-
-type Actor = "author" | "other" | "admin" | "anonymous";
+import {
+  createShoppingListRecipes,
+  SECRET_INGREDIENT,
+  type ShoppingListVariant,
+  shoppingListActors,
+  shoppingListExpected,
+  shoppingListRoutes,
+} from "../../../test/helpers/shopping-lists-matrix.ts";
 
 let ctx: TestContext;
-let people: Record<Actor, TestUser>;
-const recipeIds = {} as Record<"public recipe" | "private recipe", string>;
+let people: Record<(typeof shoppingListActors)[number], TestUser>;
+let recipeIds: Record<ShoppingListVariant, string>;
 
-// The route takes recipe ids in its body; each is checked like a read of /api/recipes/:id.
+// The table is shared with the GraphQL matrix (src/graphql/graphql.authorization.test.ts).
 const matrix = authzMatrix({
   module: "shopping-lists",
   app: () => ctx.app,
-  actors: ["author", "other", "admin", "anonymous"] as const,
-  routes: {
-    build: { method: "POST", path: "/api/shopping-list" },
-  },
-  // Expected status, for [author, other, admin, anonymous].
-  expected: {
-    "public recipe": { build: [200, 200, 200, 401] },
-    "private recipe": { build: [200, 404, 200, 401] },
-  },
+  actors: shoppingListActors,
+  routes: shoppingListRoutes,
+  expected: shoppingListExpected,
 });
 
 beforeAll(async () => {
   ctx = await createTestApp();
   people = await signUpActors(ctx, "author");
-  const ingredients = [{ name: "secret spice", quantity: 3, unit: "g" }];
-  recipeIds["public recipe"] = (await createRecipe(ctx, people.author, { ingredients })).id;
-  recipeIds["private recipe"] = (
-    await createRecipe(ctx, people.author, { ingredients, visibility: "private" })
-  ).id;
+  recipeIds = await createShoppingListRecipes(ctx, people.author);
 });
 afterAll(() => ctx.close());
 
@@ -42,7 +38,7 @@ describe("authorization matrix for recipe ids in POST /api/shopping-list", () =>
     const response = await send({ headers: people[cell.actor].headers, payload });
 
     if (cell.expected === 200) {
-      expect(response.json().items).toEqual([{ name: "secret spice", quantity: 3, unit: "g" }]);
+      expect(response.json().items).toEqual([SECRET_INGREDIENT]);
     } else {
       expect(response.body).not.toMatch(/secret spice/i);
     }

@@ -1,38 +1,29 @@
 import { randomUUID } from "node:crypto";
-import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect } from "vitest";
 import { bearer, type CreatedUser, createUser } from "../../../test/factories/users.ts";
 import { createTestApp, type TestContext } from "../../../test/helpers/app.ts";
 import { authzMatrix } from "../../../test/helpers/authz-matrix.ts";
-import { auditEvents } from "../audit/audit.table.ts";
-import { sessions } from "../auth/auth.table.ts";
-import { users } from "./users.table.ts";
+import {
+  disableAccount,
+  userActors,
+  userExpected,
+  userRoutes,
+  userSnapshot,
+} from "../../../test/helpers/users-matrix.ts";
 
-type Actor = "self" | "other" | "admin" | "anonymous";
+type Actor = (typeof userActors)[number];
 
 let ctx: TestContext;
 let other: CreatedUser;
 let admin: CreatedUser;
 
+// The table is shared with the GraphQL matrix (src/graphql/graphql.authorization.test.ts).
 const matrix = authzMatrix({
   module: "users",
   app: () => ctx.app,
-  actors: ["self", "other", "admin", "anonymous"] as const,
-  routes: {
-    promote: { method: "PATCH", path: "/api/admin/users/:id", payload: { role: "admin" } },
-    disable: { method: "PATCH", path: "/api/admin/users/:id", payload: { disabled: true } },
-  },
-  // Expected status per route, for [self, other, admin, anonymous]; "self" is the account itself.
-  expected: {
-    "existing account": {
-      promote: [403, 403, 200, 401],
-      disable: [403, 403, 200, 401],
-    },
-    "unknown id": {
-      promote: [null, 403, 404, 401],
-      disable: [null, 403, 404, 401],
-    },
-  },
+  actors: userActors,
+  routes: userRoutes,
+  expected: userExpected,
 });
 
 beforeAll(async () => {
@@ -42,42 +33,40 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.close());
 
-/** Everything a PATCH of an account could change. */
-async function snapshot(userId: string) {
-  const [row] = await ctx.deps.db.select().from(users).where(eq(users.id, userId));
-  const open = await ctx.deps.db.select().from(sessions).where(eq(sessions.userId, userId));
-  const events = await ctx.deps.db.select().from(auditEvents).where(eq(auditEvents.userId, userId));
-  return {
-    role: row?.role,
-    disabledAt: row?.disabledAt,
-    revoked: open.map((session) => session.revokedAt),
-    events: events.length,
-  };
-}
-
-describe("authorization matrix for /api/admin/users/:id", () => {
+describe("authorization matrix for /api/admin/users/:id and /api/auth/me", () => {
   matrix.run(
-    "$route of an $variant by $actor answers $expected",
+    "$route ($variant) by $actor answers $expected",
     async ({ variant, route, actor, expected }, send) => {
       const target = await createUser(ctx);
+      if (variant === "disabled account") {
+        await disableAccount(ctx, bearer(admin.accessToken), target.user.id);
+      }
       const id = variant === "unknown id" ? randomUUID() : target.user.id;
-      const headers: Record<Actor, Record<string, string>> = {
-        self: bearer(target.accessToken),
-        other: bearer(other.accessToken),
-        admin: bearer(admin.accessToken),
-        anonymous: {},
+      const callers: Record<Actor, CreatedUser | undefined> = {
+        self: target,
+        other,
+        admin,
+        anonymous: undefined,
       };
-      const before = await snapshot(target.user.id);
+      const caller = callers[actor];
+      const before = await userSnapshot(ctx.deps.db, target.user.id);
 
-      await send({ params: { id }, headers: headers[actor] });
+      const response = await send({
+        params: { id },
+        headers: caller ? bearer(caller.accessToken) : {},
+      });
 
-      const after = await snapshot(target.user.id);
-      if (expected !== 200) {
+      const after = await userSnapshot(ctx.deps.db, target.user.id);
+      if (expected !== 200 || route === "me") {
         expect(after).toEqual(before);
       } else if (route === "promote") {
         expect(after.role).toBe("admin");
       } else {
         expect(after.disabledAt).not.toBeNull();
+      }
+      if (route === "me" && expected === 200) expect(response.json().id).toBe(caller?.user.id);
+      if (route === "me" && expected === 401) {
+        expect(response.json().code).toBe(caller ? "invalid_token" : "unauthorized");
       }
     },
   );
