@@ -120,7 +120,12 @@ function findRefTarget(root: string, field: Field): RefTarget {
   return {
     names,
     table: table[1],
-    factory: found && { importPath: found.importPath, fn, idOf: factoryCall(names, fn) },
+    factory: found && {
+      importPath: found.importPath,
+      file: found.file,
+      fn,
+      idOf: factoryCall(names, fn),
+    },
   };
 }
 
@@ -207,6 +212,16 @@ export function moduleNameRefusal(root: string, module: string): string | undefi
   }
 }
 
+/**
+ * The module tests' PATCH body points at a new row when every field is a `ref`: they import its
+ * factory (the users one they import anyway).
+ */
+function patchFactoryImport(fields: Field[]): string[] {
+  const factory = fields.every((field) => field.type === "ref") && fields[0]?.ref?.factory;
+  if (!factory || factory.file === "test/factories/users.ts") return [];
+  return [`import { ${factory.fn} } from "../../../${factory.file}";`];
+}
+
 function context(names: Names, fields: Field[], access: Access): RenderContext {
   const options = { owned: access !== "shared", private: access === "private" };
   const refs = fields.filter((field) => field.type === "ref");
@@ -277,6 +292,7 @@ function context(names: Names, fields: Field[], access: Access): RenderContext {
       refFactoryImport: [...new Map(refFactories.map((x) => [x.fn, x])).values()].map(
         (factory) => `import { ${factory.fn} } from "${factory.importPath}";`,
       ),
+      patchFactoryImport: patchFactoryImport(fields),
     },
   };
 }
