@@ -14,8 +14,9 @@ module.exports = {
       name: "graphql-not-to-data",
       comment: "GraphQL is a second router: resolvers call services, never repositories or tables.",
       severity: "error",
-      // Its tests may read tables to prove a refused mutation changed nothing.
-      from: { path: "^src/graphql/", pathNot: "\\.test\\.ts$" },
+      // A module's part (<module>.graphql.ts) too. Tests may read tables to prove a refused
+      // mutation changed nothing.
+      from: { path: ["^src/graphql/", "\\.graphql\\.ts$"], pathNot: "\\.test\\.ts$" },
       to: {
         path: ["\\.repository\\.ts$", "\\.table\\.ts$", "^src/db/", "node_modules/drizzle-orm"],
       },

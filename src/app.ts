@@ -205,6 +205,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     exports: deps.exports,
     shoppingLists: deps.shoppingLists,
     users: deps.users,
+    // gen:graphql-services (`npm run gen` adds module services above this line)
     introspection: deps.config.graphql.introspection,
   });
   if (deps.config.devMailbox) await app.register(devRoutes, { mailer: deps.mailer });

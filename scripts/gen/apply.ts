@@ -1,5 +1,6 @@
-// Writes a plan: the new files, the wiring lines, then the migration, formatting and openapi.json
-// through the project's own tools, so the result is what a person running them would get.
+// Writes a plan: the new files, the wiring lines, then the migration, formatting, openapi.json and
+// schema.graphql through the project's own tools, so the result is what a person running them
+// would get.
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -143,21 +144,30 @@ export function formatStep(root: string, plan: Plan): Step {
     "src/deps.ts",
     "src/app.ts",
     "src/db/schema.ts",
+    "src/graphql/schema.ts",
+    "src/graphql/resolvers.ts",
   ];
   return run(root, "format (biome check --write)", "npx", ["biome", "check", "--write", ...paths]);
 }
 
-export function openapiStep(root: string): Step {
+/** A command of src/cli.ts, on a database of its own (the CLI opens one and migrates it). */
+function cliStep(root: string, name: string, args: string[]): Step {
   const dataDir = mkdtempSync(join(tmpdir(), "stratum-gen-"));
   try {
-    return run(
-      root,
-      "openapi.json (npm run openapi)",
-      process.execPath,
-      ["src/cli.ts", "openapi"],
-      { DATA_DIR: dataDir, DATABASE_URL: "", LOG_LEVEL: "silent" },
-    );
+    return run(root, name, process.execPath, ["src/cli.ts", ...args], {
+      DATA_DIR: dataDir,
+      DATABASE_URL: "",
+      LOG_LEVEL: "silent",
+    });
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+export function openapiStep(root: string): Step {
+  return cliStep(root, "openapi.json (npm run openapi)", ["openapi"]);
+}
+
+export function graphqlSchemaStep(root: string): Step {
+  return cliStep(root, "schema.graphql (npm run graphql:schema)", ["graphql:schema"]);
 }

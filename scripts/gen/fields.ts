@@ -21,7 +21,13 @@ export type RefTarget = {
   /** The exported pgTable const of the referenced module: `recipes`. */
   table: string;
   /** How the generated tests create a row to point at, when the module offers a factory. */
-  factory?: { importPath: string; fn: string; idOf(user: string): string };
+  factory?: {
+    /** From test/factories/; `file` is the factory's path from the project root. */
+    importPath: string;
+    file: string;
+    fn: string;
+    idOf(user: string): string;
+  };
 };
 
 export type Field = {

@@ -213,3 +213,21 @@ export function viewField(field: Field): string {
     ? `${field.name}: row.${field.name}?.toISOString() ?? null,`
     : `${field.name}: row.${field.name}.toISOString(),`;
 }
+
+/** A module's enum in GraphQL: `TaskStatus`, the module's name first, so modules cannot clash. */
+export function graphqlEnumName(module: Names, field: Field): string {
+  return `${module.Name}${field.name.charAt(0).toUpperCase()}${field.name.slice(1)}`;
+}
+
+export function graphqlEnum(module: Names, field: Field): string[] {
+  if (field.type !== "enum") return [];
+  const name = q(graphqlEnumName(module, field));
+  return [`types.enum(${name}, ${module.Name}Schema.shape.${field.name});`];
+}
+
+/** Every field of a row, as a GraphQL selection: the generated tests compare it to REST's. */
+export function graphqlSelection(fields: Field[], owned: boolean): string {
+  const own = owned ? ["ownerId"] : [];
+  const names = fields.map((field) => field.name);
+  return ["id", ...own, ...names, "version", "createdAt", "updatedAt"].join(" ");
+}

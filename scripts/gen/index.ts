@@ -1,16 +1,18 @@
 // `npm run gen -- module <name> [fields…] [--public-read | --shared] [--dry-run]`: writes a module
-// that follows the recipes module's rules, wires it in, migrates it and refreshes openapi.json.
+// that follows the recipes module's rules, wires it in (REST and GraphQL), migrates it and
+// refreshes openapi.json and schema.graphql.
 import { parseArgs } from "node:util";
 import {
   formatSource,
   formatStep,
+  graphqlSchemaStep,
   migrationStep,
   openapiStep,
   type Step,
   writeFiles,
 } from "./apply.ts";
 import { FIELD_TYPES } from "./fields.ts";
-import { type Access, accessFrom, type Plan, planModule, Refusal } from "./plan.ts";
+import { type Access, accessFrom, graphqlNames, type Plan, planModule, Refusal } from "./plan.ts";
 
 const USAGE = `usage: npm run gen -- module <name> [fields…] [--public-read | --shared] [--dry-run]
 
@@ -39,6 +41,7 @@ function describe(plan: Plan): string {
   const { names, fields, options } = plan;
   const access = ACCESS[options.access];
   const account = options.access === "shared" ? "" : "; the owner's data export and deletion";
+  const gql = graphqlNames(names, fields);
   const lines = [
     `module ${names.module} (table ${names.table}; ${access})`,
     ...fields.map(
@@ -49,8 +52,11 @@ function describe(plan: Plan): string {
     "writes:",
     ...plan.files.map((file) => `  ${file.path}`),
     "edits:",
-    `  src/deps.ts (wiring${account}), src/app.ts (routes), src/db/schema.ts (table export)`,
-    "then runs: drizzle-kit generate, biome check --write, npm run openapi",
+    `  src/deps.ts (wiring${account}), src/app.ts (routes, GraphQL services),`,
+    "  src/db/schema.ts (table export), src/graphql/schema.ts (the module's GraphQL part),",
+    "  src/graphql/resolvers.ts (GraphqlServices)",
+    `GraphQL: ${gql.Query.join(", ")} (query), ${gql.Mutation.join(", ")} (mutation)`,
+    "then runs: drizzle-kit generate, biome check --write, npm run openapi, npm run graphql:schema",
   ];
   return lines.join("\n");
 }
@@ -123,6 +129,7 @@ async function main(argv: string[]): Promise<number> {
     () => migrationStep(root, plan),
     () => formatStep(root, plan),
     () => openapiStep(root),
+    () => graphqlSchemaStep(root),
   ]) {
     if (!report(step())) {
       console.error("\ngen: the module is written, but a step failed; fix it and rerun that step.");

@@ -2,6 +2,7 @@
 // then the rendered files and the lines to insert into the shared files.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { Kind, parse as parseGraphql } from "graphql";
 import { type Field, filterKind, parseFields, type RefTarget, SpecError } from "./fields.ts";
 import * as f from "./fragments.ts";
 import { moduleNameProblem, type Names, namesOf } from "./names.ts";
@@ -54,6 +55,18 @@ export const MARKERS = {
   // Only modules with an owner use these: their rows are part of the owner's account.
   exportSections: { path: "src/deps.ts", marker: "// gen:export-sections", ownedOnly: true },
   deletionSteps: { path: "src/deps.ts", marker: "// gen:deletion-steps", ownedOnly: true },
+  // These files name other modules in prose and code; schema.graphql says what GraphQL has.
+  graphqlModules: {
+    path: "src/graphql/schema.ts",
+    marker: "// gen:graphql-modules",
+    namesElsewhere: true,
+  },
+  graphqlServiceType: {
+    path: "src/graphql/resolvers.ts",
+    marker: "// gen:graphql-services",
+    namesElsewhere: true,
+  },
+  graphqlServices: { path: "src/app.ts", marker: "// gen:graphql-services" },
 } as const;
 
 /**
@@ -120,7 +133,12 @@ function findRefTarget(root: string, field: Field): RefTarget {
   return {
     names,
     table: table[1],
-    factory: found && { importPath: found.importPath, fn, idOf: factoryCall(names, fn) },
+    factory: found && {
+      importPath: found.importPath,
+      file: found.file,
+      fn,
+      idOf: factoryCall(names, fn),
+    },
   };
 }
 
@@ -140,16 +158,19 @@ function checkName(root: string, names: Names, owned: boolean): void {
     throw new Refusal(`test/factories/${names.module}.ts already exists`);
   }
   const markers = Object.values(MARKERS).filter((m) => owned || !("ownedOnly" in m));
-  for (const { path, marker } of markers) {
+  for (const entry of markers) {
+    const { path, marker } = entry;
     const text = read(root, path);
     if (!text.includes(marker)) {
       throw new Refusal(`${path} has no "${marker}" line: add it where modules are wired`);
     }
-    if (new RegExp(`\\b(${names.names}|${names.names}Routes)\\b`).test(text)) {
+    const used = new RegExp(`\\b(${names.names}|${names.names}Routes)\\b`);
+    if (!("namesElsewhere" in entry) && used.test(text)) {
       throw new Refusal(`"${names.names}" is already used in ${path}`);
     }
   }
   checkDocumentNames(root, names);
+  checkGraphqlNames(root, names, []);
   const sameTable = new RegExp(`pgTable\\(\\s*"${names.table}"`);
   const schemaIndex = read(root, "src/db/schema.ts");
   for (const match of schemaIndex.matchAll(/"\.\.\/(modules\/[^"]+\.table\.ts)"/g)) {
@@ -187,6 +208,60 @@ function checkDocumentNames(root: string, names: Names): void {
   }
 }
 
+/**
+ * The types and root fields the module adds to schema.graphql. from-zod would quietly reuse a
+ * type another module has under the same name, so one taken is refused, like openapi.json's.
+ */
+export function graphqlNames(names: Names, fields: Field[]) {
+  const { Name, name, names: plural } = names;
+  return {
+    types: [Name, `${Name}Page`, `Create${Name}Input`, `Update${Name}Input`].concat(
+      fields
+        .filter((field) => field.type === "enum")
+        .map((field) => f.graphqlEnumName(names, field)),
+    ),
+    Query: [plural, name],
+    Mutation: ["create", "update", "delete"].map((verb) => `${verb}${Name}`),
+  };
+}
+
+/** The type names and root fields schema.graphql has (`npm run verify` keeps it current). */
+function takenGraphqlNames(root: string) {
+  const path = join(root, "schema.graphql");
+  if (!existsSync(path)) throw new Refusal("schema.graphql is missing: run npm run graphql:schema");
+  const taken = { types: new Set<string>(), Query: new Set<string>(), Mutation: new Set<string>() };
+  for (const definition of parseGraphql(readFileSync(path, "utf8")).definitions) {
+    if (!("name" in definition) || !definition.name) continue;
+    const name = definition.name.value;
+    taken.types.add(name);
+    if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION) continue;
+    if (name !== "Query" && name !== "Mutation") continue;
+    for (const field of definition.fields ?? []) taken[name].add(field.name.value);
+  }
+  return taken;
+}
+
+function checkGraphqlNames(root: string, names: Names, fields: Field[]): void {
+  const own = graphqlNames(names, []).types;
+  for (const field of fields.filter((candidate) => candidate.type === "enum")) {
+    const type = f.graphqlEnumName(names, field);
+    if (own.includes(type)) {
+      throw new Refusal(
+        `${field.name}: its GraphQL enum would be named "${type}", like one of the module's ` +
+          "own types: give the field another name",
+      );
+    }
+  }
+  const taken = takenGraphqlNames(root);
+  const wanted = graphqlNames(names, fields);
+  const type = wanted.types.find((candidate) => taken.types.has(candidate));
+  if (type) throw new Refusal(`"${type}" is already a type in schema.graphql`);
+  for (const operation of ["Query", "Mutation"] as const) {
+    const field = wanted[operation].find((candidate) => taken[operation].has(candidate));
+    if (field) throw new Refusal(`"${field}" is already a field of ${operation} in schema.graphql`);
+  }
+}
+
 function parse(specs: string[]): Field[] {
   try {
     return parseFields(specs);
@@ -204,6 +279,43 @@ export function moduleNameRefusal(root: string, module: string): string | undefi
   } catch (error) {
     if (error instanceof Refusal) return error.message;
     throw error;
+  }
+}
+
+/**
+ * The module tests' PATCH body points at a new row when every field is a `ref`: they import its
+ * factory (the users one they import anyway).
+ */
+function patchFactoryImport(fields: Field[]): string[] {
+  const factory = fields.every((field) => field.type === "ref") && fields[0]?.ref?.factory;
+  if (!factory || factory.file === "test/factories/users.ts") return [];
+  return [`import { ${factory.fn} } from "../../../${factory.file}";`];
+}
+
+/** The refusal the generated GraphQL test expects of an update by someone who may not. */
+function graphqlRefusal(names: Names, access: Access): Record<string, string> {
+  switch (access) {
+    case "private":
+      return {
+        refusal: "another user's change (404)",
+        refusalCaller: "bob",
+        refusalCode: `${names.code}_not_found`,
+        refusalStatus: "404",
+      };
+    case "public-read":
+      return {
+        refusal: "another user's change (403)",
+        refusalCaller: "bob",
+        refusalCode: `not_${names.code}_owner`,
+        refusalStatus: "403",
+      };
+    case "shared":
+      return {
+        refusal: "a change without a signed-in caller (401)",
+        refusalCaller: "anonymous",
+        refusalCode: "unauthorized",
+        refusalStatus: "401",
+      };
   }
 }
 
@@ -241,6 +353,9 @@ function context(names: Names, fields: Field[], access: Access): RenderContext {
       filterMatch: filterTest?.match ?? "",
       filterOther: filterTest?.other ?? "",
       filterQuery: filterTest?.query ?? "",
+      filterArgs: filterTest?.graphqlArgs ?? "",
+      graphqlFields: f.graphqlSelection(fields, options.owned),
+      ...graphqlRefusal(names, access),
     },
     flags: {
       owned: options.owned,
@@ -272,11 +387,13 @@ function context(names: Names, fields: Field[], access: Access): RenderContext {
       filterType: each((field) => f.filterTypes(names, field)),
       filterCondition: each((field) => f.filterConditions(names, field)),
       view: each(f.viewField),
+      graphqlEnum: each((field) => f.graphqlEnum(names, field)),
       sample: each(sampleField),
       invalidCase: each(invalidCase),
       refFactoryImport: [...new Map(refFactories.map((x) => [x.fn, x])).values()].map(
         (factory) => `import { ${factory.fn} } from "${factory.importPath}";`,
       ),
+      patchFactoryImport: patchFactoryImport(fields),
     },
   };
 }
@@ -287,7 +404,9 @@ const OUTPUTS: [template: string, path: (names: Names) => string][] = [
   ["repository.ts", (n) => `src/modules/${n.module}/${n.module}.repository.ts`],
   ["service.ts", (n) => `src/modules/${n.module}/${n.module}.service.ts`],
   ["routes.ts", (n) => `src/modules/${n.module}/${n.module}.routes.ts`],
+  ["graphql.ts", (n) => `src/modules/${n.module}/${n.module}.graphql.ts`],
   ["test.ts", (n) => `src/modules/${n.module}/${n.module}.test.ts`],
+  ["graphql.test.ts", (n) => `src/modules/${n.module}/${n.module}.graphql.test.ts`],
   ["factory.ts", (n) => `test/factories/${n.module}.ts`],
 ];
 
@@ -297,6 +416,7 @@ export function planModule(root: string, module: string, specs: string[], option
   const fields = parse(specs).map((field) =>
     field.type === "ref" ? { ...field, ref: findRefTarget(root, field) } : field,
   );
+  checkGraphqlNames(root, names, fields);
   const ctx = context(names, fields, options.access);
   const files = OUTPUTS.map(([template, path]) => ({
     path: path(names),
@@ -305,6 +425,8 @@ export function planModule(root: string, module: string, specs: string[], option
   const wiring = render(readFileSync(join(TEMPLATES, "wiring.ts"), "utf8"), ctx);
   return { names, fields, options, files, ...wiringOf(wiring, names) };
 }
+
+const pathAndMarker = ({ path, marker }: { path: string; marker: string }) => ({ path, marker });
 
 /** Splits the rendered wiring template into its `// gen:section` parts. */
 function wiringOf(text: string, names: Names) {
@@ -322,6 +444,8 @@ function wiringOf(text: string, names: Names) {
     imports: [
       { path: "src/deps.ts", lines: get("deps-imports") },
       { path: "src/app.ts", lines: get("app-imports") },
+      { path: "src/graphql/schema.ts", lines: get("graphql-imports") },
+      { path: "src/graphql/resolvers.ts", lines: get("graphql-service-imports") },
     ],
     insertions: [
       { ...MARKERS.services, lines: get("services") },
@@ -337,6 +461,9 @@ function wiringOf(text: string, names: Names) {
         marker: MARKERS.deletionSteps.marker,
         lines: get("deletion-steps"),
       },
+      { ...pathAndMarker(MARKERS.graphqlModules), lines: get("graphql-modules") },
+      { ...pathAndMarker(MARKERS.graphqlServiceType), lines: get("graphql-service-type") },
+      { ...MARKERS.graphqlServices, lines: get("graphql-services") },
     ].filter((insertion) => insertion.lines.length > 0),
     schemaExport: `export * from "../modules/${names.module}/${names.module}.table.ts";`,
   };

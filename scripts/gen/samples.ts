@@ -96,7 +96,20 @@ export function filterTestField(fields: Field[]) {
     match: `{ ${field.name}: ${match} }`,
     other: `{ ${field.name}: ${other} }`,
     query,
+    graphqlArgs: from
+      ? `${field.name}From: ${q(from)}`
+      : `${field.name}: ${graphqlValue(field, match)}`,
   };
+}
+
+// The values src/graphql/from-zod.ts can make an enum of; others are strings there.
+const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
+
+/** A sample value (a JS literal) as a GraphQL literal: an enum value is written bare. */
+function graphqlValue(field: Field, value: string): string {
+  const values = field.values ?? [];
+  const named = values.every((v) => GRAPHQL_NAME.test(v) && !["true", "false", "null"].includes(v));
+  return field.type === "enum" && named ? (JSON.parse(value) as string) : value;
 }
 
 /** A valid change for the PATCH tests. */

@@ -26,6 +26,8 @@ import { z } from "zod";
  * objects are named after where they sit (`Rating.user` → `RatingUser`); enums after their
  * field (`visibility` → `Visibility`), shared when the values are the same. The rules beyond the
  * shape (lengths, ranges, patterns) stay in zod: resolvers parse arguments with the same schema.
+ * A query string's boolean (`z.enum(["true", "false"])`) is a `Boolean` argument; the resolver
+ * hands it back as text (`listArgsOf` in ./resolvers.ts).
  */
 
 type Json = z.core.JSONSchema._JSONSchema;
@@ -40,11 +42,15 @@ export type TypeBuilderOptions = {
 };
 
 const NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
+const isBooleanText = (values: unknown[]) =>
+  values.length === 2 && values.includes("true") && values.includes("false");
 const pascal = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 export function createTypeBuilder(options: TypeBuilderOptions = {}) {
   const named = new Map<string, GraphQLNamedType>();
   const enumsByValues = new Map<string, GraphQLEnumType>();
+  // Object and input types are built lazily; settle() builds the fields of those not built yet.
+  const unsettled: (GraphQLObjectType | GraphQLInputObjectType)[] = [];
 
   function toJson(schema: z.ZodType, mode: Mode): { root: Json; defs: Record<string, Json> } {
     const json = z.toJSONSchema(schema, { io: mode, unrepresentable: "throw" });
@@ -103,6 +109,7 @@ export function createTypeBuilder(options: TypeBuilderOptions = {}) {
             }),
           });
     named.set(name, type);
+    unsettled.push(type);
     return type;
   }
 
@@ -154,6 +161,7 @@ export function createTypeBuilder(options: TypeBuilderOptions = {}) {
   ): GraphQLType {
     switch (kind) {
       case "string":
+        if (json.enum && mode === "input" && isBooleanText(json.enum)) return GraphQLBoolean;
         if (json.enum) return enumType(json.enum as string[], field, parent);
         return json.format === "uuid" ? GraphQLID : GraphQLString;
       case "integer":
@@ -211,6 +219,30 @@ export function createTypeBuilder(options: TypeBuilderOptions = {}) {
           return [rename[field] ?? field, { ...arg, ...about(property) }];
         });
       return Object.fromEntries(entries);
+    },
+    /**
+     * Names the enum of a zod enum field (nullable or not), rather than leaving the name to the
+     * first field that uses it; every field with the same values gets this type. Values that
+     * already have an enum keep it; values GraphQL cannot name (`in-progress`) stay a `String`.
+     */
+    enum(name: string, schema: z.ZodType): GraphQLType {
+      const json = z.toJSONSchema(schema, { io: "output", unrepresentable: "throw" });
+      const values = [json, ...(json.anyOf ?? [])]
+        .map((branch) => (typeof branch === "object" ? branch.enum : undefined))
+        .find((found) => found !== undefined) as string[] | undefined;
+      if (!values) throw new Error(`${name}: not an enum`);
+      if (named.has(name) && !enumsByValues.has(values.join("|"))) {
+        throw new Error(`${name}: a GraphQL type has this name already`);
+      }
+      return enumType(values, name, "");
+    },
+    /**
+     * Builds the fields of every type declared so far. Types are otherwise built when the schema
+     * first reaches them, so a part added later could name an enum before an earlier part's
+     * lazy field does; settling after each part keeps earlier parts' names as they are.
+     */
+    settle(): void {
+      while (unsettled.length > 0) unsettled.shift()?.getFields();
     },
   };
 }

@@ -32,10 +32,11 @@ export type GraphqlServices = {
   exports: ExportsService;
   shoppingLists: ShoppingListsService;
   users: UsersService;
+  // gen:graphql-services (`npm run gen` adds module services above this line)
 };
 
 export type Context = { actor: Actor | null; services: GraphqlServices };
-type Args = Record<string, unknown>;
+export type Args = Record<string, unknown>;
 
 /** `first`/`after` are the REST `limit`/`cursor`. */
 export const PAGE_ARGS = { limit: "first", cursor: "after" } as const;
@@ -49,8 +50,21 @@ const fromPageArgs = ({ first, after, ...rest }: Args) => ({
 const withoutNulls = (args: Args) =>
   Object.fromEntries(Object.entries(args).filter(([, value]) => value !== null));
 
+/** A list's arguments as its REST query string carries them; a `Boolean` filter is text there. */
+export const listArgsOf = (args: Args) =>
+  Object.fromEntries(
+    Object.entries(withoutNulls(fromPageArgs(args))).map(([name, value]) => [
+      name,
+      typeof value === "boolean" ? String(value) : value,
+    ]),
+  );
+
 /** Parses with the REST schema; a refusal is `validation_failed` with each field's path. */
-function parse<T extends z.ZodType>(schema: T, value: unknown, prefix?: string): z.output<T> {
+export function parse<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  prefix?: string,
+): z.output<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const names: Record<string, string> = PAGE_ARGS;
@@ -63,7 +77,7 @@ function parse<T extends z.ZodType>(schema: T, value: unknown, prefix?: string):
 }
 
 /** The operations REST declares `auth: "required"`. */
-function signedIn(ctx: Context): Actor {
+export function signedIn(ctx: Context): Actor {
   if (!ctx.actor) {
     throw new UnauthorizedError("unauthorized", { detail: "Sign in with a Bearer access token." });
   }
@@ -72,7 +86,7 @@ function signedIn(ctx: Context): Actor {
 
 const idOf = (args: Args) => parse(RecipeParams, { id: args.id }).id;
 const pageOf = (args: Args) => parse(PageQuerySchema, withoutNulls(fromPageArgs(args)));
-const versionOf = (args: Args) => (args.expectedVersion ?? undefined) as number | undefined;
+export const versionOf = (args: Args) => (args.expectedVersion ?? undefined) as number | undefined;
 
 export const query = {
   me: (_: unknown, _args: Args, ctx: Context) => ctx.services.users.me(signedIn(ctx)),

@@ -1,14 +1,10 @@
 import {
   GraphQLBoolean,
   type GraphQLFieldConfigMap,
-  GraphQLID,
   type GraphQLInputType,
-  GraphQLInt,
-  GraphQLNonNull,
   GraphQLObjectType,
   GraphQLSchema,
 } from "graphql";
-import { PageQuerySchema } from "../lib/pagination.ts";
 import { ExportPageSchema, ExportSchema } from "../modules/exports/exports.schema.ts";
 import { RateBody, RatingPageSchema, RatingSchema } from "../modules/ratings/ratings.schema.ts";
 import {
@@ -25,19 +21,23 @@ import {
 } from "../modules/shopping-lists/shopping-lists.schema.ts";
 import { TagPageSchema } from "../modules/tags/tags.schema.ts";
 import { UserSchema } from "../modules/users/users.schema.ts";
+import { createGraphqlHelpers, type Fields, type GraphqlContribution } from "./contribution.ts";
 import { createTypeBuilder } from "./from-zod.ts";
-import { type Context, mutation, PAGE_ARGS, query } from "./resolvers.ts";
+import { mutation, PAGE_ARGS, query } from "./resolvers.ts";
 
-type Fields = GraphQLFieldConfigMap<unknown, Context>;
+/** The modules' parts, after the built-in fields below, in this order (./contribution.ts). */
+const MODULES: GraphqlContribution[] = [
+  // gen:graphql-modules (`npm run gen` adds module parts above this line)
+];
 
 /**
  * The GraphQL schema, code-first: every type comes from a REST schema (./from-zod.ts), and
- * only the operations are written here. Lists answer the REST page, `{ items, nextCursor }`:
- * `first` is the page size (1–100, default 20), `after` the `nextCursor` of the page before.
- * Root fields are nullable so that one failing field leaves the others' data in the answer.
+ * only the operations are written here and in the modules' parts. Lists answer the REST page,
+ * `{ items, nextCursor }`: `first` is the page size (1–100, default 20), `after` the
+ * `nextCursor` of the page before. Root fields are nullable so that one failing field leaves the
+ * others' data in the answer.
  */
-export function createGraphqlSchema(): GraphQLSchema {
-  const pageArgs = () => types.args(PageQuerySchema, PAGE_ARGS);
+export function createGraphqlSchema(modules: GraphqlContribution[] = MODULES): GraphQLSchema {
   const types = createTypeBuilder({
     enumNames: { "Export.status": "ExportStatus", "Query.sort": "RecipeSort" },
     extraFields: (name): GraphQLFieldConfigMap<never, never> =>
@@ -56,14 +56,8 @@ export function createGraphqlSchema(): GraphQLSchema {
   types.output(RatingSchema);
   const recipe = types.output(RecipeSchema);
   const recipePage = types.output(RecipeSummaryPageSchema);
-  const id = { type: new GraphQLNonNull(GraphQLID) };
-  const expectedVersion = {
-    type: GraphQLInt,
-    description: "The `version` you read; another one is `version_mismatch` (REST's 412)",
-  };
-  const input = (schema: Parameters<typeof types.input>[0]) => ({
-    type: new GraphQLNonNull(types.input(schema)),
-  });
+  const helpers = createGraphqlHelpers(types);
+  const { pageArgs, id, expectedVersion, input } = helpers;
   const { type, description } = types.input(ShoppingListBody).getFields().recipes ?? {};
   const shoppingListRecipes = { type: type as GraphQLInputType, description };
   const done = { type: GraphQLBoolean, description: "true once done (idempotent)" };
@@ -123,8 +117,25 @@ export function createGraphqlSchema(): GraphQLSchema {
     },
   };
 
+  const queries = [queryFields];
+  const mutations = [mutationFields];
+  for (const part of modules) {
+    types.settle();
+    const fields = part(types, helpers);
+    queries.push(fields.query ?? {});
+    mutations.push(fields.mutation ?? {});
+  }
   return new GraphQLSchema({
-    query: new GraphQLObjectType({ name: "Query", fields: queryFields }),
-    mutation: new GraphQLObjectType({ name: "Mutation", fields: mutationFields }),
+    query: rootType("Query", queries),
+    mutation: rootType("Mutation", mutations),
   });
+}
+
+function rootType(name: string, parts: Fields[]): GraphQLObjectType {
+  const fields: Fields = {};
+  for (const [field, config] of parts.flatMap((part) => Object.entries(part))) {
+    if (field in fields) throw new Error(`GraphQL: ${name}.${field} is defined twice`);
+    fields[field] = config;
+  }
+  return new GraphQLObjectType({ name, fields });
 }

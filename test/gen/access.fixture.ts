@@ -1,6 +1,7 @@
 // Not a test of this project: gen.slow.test.ts copies it into a copy of the project, beside the
 // modules it generated there (listed in GEN_MODULES), as test/gen/access.generated.test.ts. It
-// checks who may do what with each module from outside the tests `gen` wrote for it.
+// checks who may do what with each module from outside the tests `gen` wrote for it, through
+// REST and through GraphQL.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Access } from "../../scripts/gen/plan.ts";
 import { bearer, createUser } from "../factories/users.ts";
@@ -81,6 +82,38 @@ async function outcome(generated: GeneratedModule, caller: Caller, row: Row): Pr
   };
 }
 
+/** The same four requests through GraphQL: no error is the REST success, an error its status. */
+async function graphqlOutcome(
+  generated: GeneratedModule,
+  caller: Caller,
+  row: Row,
+): Promise<Outcome> {
+  const headers = caller === "anonymous" ? {} : users[caller].headers;
+  const { names, Name } = generated;
+  const name = Name.charAt(0).toLowerCase() + Name.slice(1);
+  const ask = async (query: string, variables: object) => {
+    const response = await inject(headers, "POST", "/graphql", { query, variables });
+    const body = response.json();
+    const status = body.errors?.[0]?.extensions?.status as number | undefined;
+    return { status, data: body.data };
+  };
+  const id = { id: row.id };
+  const read = await ask(`query ($id: ID!) { ${name}(id: $id) { id } }`, id);
+  const list = await ask(`{ ${names}(first: 100) { items { id } } }`, {});
+  const update = await ask(
+    `mutation ($id: ID!, $input: Update${Name}Input!) { update${Name}(id: $id, input: $input) { id } }`,
+    { ...id, input: writable(row) },
+  );
+  const remove = await ask(`mutation ($id: ID!) { delete${Name}(id: $id) }`, id);
+  const items: Row[] = list.data?.[names]?.items ?? [];
+  return {
+    read: read.status ?? 200,
+    list: list.status ?? (items.some((item) => item.id === row.id) ? "shown" : "hidden"),
+    update: update.status ?? 200,
+    remove: remove.status ?? 204,
+  };
+}
+
 beforeAll(async () => {
   ctx = await createTestApp();
   users.creator = await signUp();
@@ -95,6 +128,21 @@ describe.each(modules)("the generated module $module ($access)", (generated) => 
     async (caller) => {
       const row = await create(generated, users.creator);
       const got = await outcome(generated, caller, row);
+      expect(got).toEqual(EXPECTED[generated.access][caller]);
+      const after = await inject(
+        users.creator.headers,
+        "GET",
+        `/api/${generated.module}/${row.id}`,
+      );
+      expect(after.statusCode).toBe(got.remove === 204 ? 404 : 200);
+    },
+  );
+
+  it.each(["creator", "other", "admin", "anonymous"] as const)(
+    "gives %s the same decisions through GraphQL, and a refused delete deletes nothing",
+    async (caller) => {
+      const row = await create(generated, users.creator);
+      const got = await graphqlOutcome(generated, caller, row);
       expect(got).toEqual(EXPECTED[generated.access][caller]);
       const after = await inject(
         users.creator.headers,

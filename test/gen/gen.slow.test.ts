@@ -1,8 +1,10 @@
 // Slow (a few minutes): generates modules of every access kind in copies of the project, then
-// typechecks, lints and runs the generated tests there, with checks of our own beside them. It
+// typechecks, lints and runs the generated tests (REST and GraphQL) there, with checks of our own
+// beside them. It
 // runs with the rest of the suite, in CI too.
 import { copyFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { buildSchema, type GraphQLObjectType, printType } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { namesOf } from "../../scripts/gen/names.ts";
 import type { Access } from "../../scripts/gen/plan.ts";
@@ -101,7 +103,8 @@ describe("gen module (slow: copies the project and checks what it writes)", () =
     const deps = files.get("src/deps.ts") ?? "";
     for (const { module, access } of VARIANTS) {
       const { names, Names } = namesOf(module);
-      for (const role of ["table", "schema", "repository", "service", "routes", "test"]) {
+      const roles = ["table", "schema", "repository", "service", "routes", "graphql", "test"];
+      for (const role of roles.concat("graphql.test")) {
         expect(files.has(`src/modules/${module}/${module}.${role}.ts`)).toBe(true);
       }
       expect(deps).toContain(`const ${names} = create${Names}Service(`);
@@ -130,6 +133,44 @@ describe("gen module (slow: copies the project and checks what it writes)", () =
     expect(listProblems(openapi)).toEqual([]);
   });
 
+  it("adds each module to the GraphQL schema and context, and refreshes schema.graphql", () => {
+    expectSuccess(generated);
+    const files = snapshot(first.dir);
+    const text = files.get("schema.graphql") ?? "";
+    for (const { module } of VARIANTS) {
+      const { names, Names, name, Name } = namesOf(module);
+      expect(files.get("src/graphql/schema.ts")).toContain(`  ${names}Graphql,\n`);
+      expect(files.get("src/graphql/resolvers.ts")).toContain(`  ${names}: ${Names}Service;\n`);
+      expect(files.get("src/app.ts")).toContain(`    ${names}: deps.${names},\n`);
+      for (const line of [
+        `type ${Name} {`,
+        `type ${Name}Page {`,
+        `  ${names}(`,
+        `  ): ${Name}Page`,
+        `  ${name}(id: ID!): ${Name}`,
+        `  create${Name}(input: Create${Name}Input!): ${Name}`,
+        `  update${Name}(\n    id: ID!\n    input: Update${Name}Input!\n`,
+        `  delete${Name}(\n    id: ID!\n`,
+      ]) {
+        expect(text).toContain(`\n${line}`);
+      }
+    }
+    // The project's own schema is as it was; the modules' fields come after its own.
+    const before = buildSchema(readFileSync("schema.graphql", "utf8"));
+    const after = buildSchema(text);
+    for (const type of Object.values(before.getTypeMap())) {
+      if (type.name.startsWith("__")) continue;
+      const now = after.getType(type.name);
+      if (type.name === "Query" || type.name === "Mutation") {
+        const fields = Object.keys((type as GraphQLObjectType).getFields());
+        const nowFields = Object.keys((now as GraphQLObjectType).getFields());
+        expect(nowFields.slice(0, fields.length)).toEqual(fields);
+      } else {
+        expect(now && printType(now)).toBe(printType(type));
+      }
+    }
+  });
+
   it(
     "writes code that typechecks, is formatted and passes its own tests and ours",
     async () => {
@@ -142,19 +183,30 @@ describe("gen module (slow: copies the project and checks what it writes)", () =
         "src/deps.ts",
         "src/app.ts",
         "src/db/schema.ts",
+        "src/graphql/schema.ts",
+        "src/graphql/resolvers.ts",
       ];
       const ours = "test/gen/access.generated.test.ts";
       copyFileSync(join(first.dir, "test/gen/access.fixture.ts"), join(first.dir, ours));
       const tests = [
-        ...VARIANTS.map(({ module }) => `src/modules/${module}/${module}.test.ts`),
+        ...VARIANTS.flatMap(({ module }) => [
+          `src/modules/${module}/${module}.test.ts`,
+          `src/modules/${module}/${module}.graphql.test.ts`,
+        ]),
         ours,
         // The fast generator tests, in a project that now has modules of its own.
         "test/gen/refusals.test.ts",
         "test/gen/render.test.ts",
       ];
       const openapiBefore = readFileSync(join(first.dir, "openapi.json"), "utf8");
+      const graphqlBefore = readFileSync(join(first.dir, "schema.graphql"), "utf8");
+      // Both commands open the copy's embedded database, which one process holds at a time.
+      const documents = async (): Promise<[Run, Run]> => [
+        await run(first.dir, "npm", ["run", "openapi"]),
+        await run(first.dir, "npm", ["run", "graphql:schema"]),
+      ];
       // The checks are independent of each other: run them side by side.
-      const [types, results, lint, openapi] = await Promise.all([
+      const [types, results, lint, [openapi, graphql]] = await Promise.all([
         run(first.dir, "npx", ["tsc", "--noEmit"]),
         // Beside tsc on a shared machine, the first file's database can take minutes to start.
         run(
@@ -166,7 +218,7 @@ describe("gen module (slow: copies the project and checks what it writes)", () =
           },
         ),
         run(first.dir, "npx", ["biome", "check", ...touched]),
-        run(first.dir, "npm", ["run", "openapi"]),
+        documents(),
       ]);
       // Soft: a failure in one check still shows the others.
       expect.soft(results.code, results.output).toBe(0);
@@ -174,8 +226,10 @@ describe("gen module (slow: copies the project and checks what it writes)", () =
       expect.soft(types.code, types.output).toBe(0);
       expect.soft(lint.code, lint.output).toBe(0);
       expect.soft(openapi.code, openapi.output).toBe(0);
-      // gen left openapi.json as `npm run openapi` writes it.
+      expect.soft(graphql.code, graphql.output).toBe(0);
+      // gen left openapi.json and schema.graphql as `npm run openapi` and `graphql:schema` write them.
       expect(readFileSync(join(first.dir, "openapi.json"), "utf8")).toBe(openapiBefore);
+      expect(readFileSync(join(first.dir, "schema.graphql"), "utf8")).toBe(graphqlBefore);
     },
     SLOW,
   );

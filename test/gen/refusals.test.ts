@@ -40,6 +40,18 @@ describe("gen module: names it refuses", () => {
     ["a name whose singular is a keyword", "classes", /reserved word/],
     ["a table another module has", "recipe-tags", /table "recipe_tags" already exists/],
     ["a schema name openapi.json has", "ingredients", /"Ingredient" is already a name/],
+    // GraphQL names only: neither openapi.json nor the shared files have these.
+    [
+      "a query field schema.graphql has",
+      "my-favorites",
+      /"myFavorites" is already a field of Query in schema.graphql/,
+    ],
+    ["a type schema.graphql has (an enum)", "units", /"Unit" is already a type in schema.graphql/],
+    [
+      "a type schema.graphql has (a nested object)",
+      "rating-users",
+      /"RatingUser" is already a type in schema.graphql/,
+    ],
   ])("refuses %s", (_case, name, message) => {
     expect(refusal(name, ["title:string"])).toMatch(message);
   });
@@ -67,6 +79,11 @@ describe("gen module: field specs it refuses", () => {
     ["a ref to a path", ["projectId:ref:../users"], /not a module name/],
     ["a ref to a module that does not exist", [`projectId:ref:${projects}`], /no module "/],
     ["a required ref to a module without a test factory", ["ratingId:ref:ratings"], /createRating/],
+    [
+      "an enum whose GraphQL name is the module's page type",
+      ["page:enum:first,last"],
+      /page: its GraphQL enum would be named "\w+Page", like one of the module's own types/,
+    ],
   ])("refuses %s", (_case, fields, message) => {
     expect(refusal(widgets, fields)).toMatch(message);
   });
@@ -128,10 +145,50 @@ describe("gen module: plans what it accepts", () => {
       `src/modules/${widgets}/${widgets}.repository.ts`,
       `src/modules/${widgets}/${widgets}.service.ts`,
       `src/modules/${widgets}/${widgets}.routes.ts`,
+      `src/modules/${widgets}/${widgets}.graphql.ts`,
       `src/modules/${widgets}/${widgets}.test.ts`,
+      `src/modules/${widgets}/${widgets}.graphql.test.ts`,
       `test/factories/${widgets}.ts`,
     ]);
     expect(planned.fields[1]).toMatchObject({ name: "size", optional: true, min: 1, max: 9 });
+  });
+
+  it("adds the module's GraphQL part to the schema and its service to the GraphQL context", () => {
+    const planned = plan(widgets, ["title:string", "kind:enum:round,square"]);
+    const { names, Names, Name } = planned.names;
+    const lines = (path: string) =>
+      planned.insertions
+        .filter((insertion) => insertion.path === path)
+        .flatMap((insertion) => insertion.lines.map((line) => `${insertion.marker} ${line}`));
+    expect(lines("src/graphql/schema.ts")).toEqual([`// gen:graphql-modules ${names}Graphql,`]);
+    expect(lines("src/graphql/resolvers.ts")).toEqual([
+      `// gen:graphql-services ${names}: ${Names}Service;`,
+    ]);
+    expect(lines("src/app.ts")).toContain(`// gen:graphql-services ${names}: deps.${names},`);
+    const imports = Object.fromEntries(planned.imports.map(({ path, lines }) => [path, lines]));
+    expect(imports["src/graphql/schema.ts"]).toEqual([
+      `import { ${names}Graphql } from "../modules/${widgets}/${widgets}.graphql.ts";`,
+    ]);
+    expect(imports["src/graphql/resolvers.ts"]).toEqual([
+      `import type { ${Names}Service } from "../modules/${widgets}/${widgets}.service.ts";`,
+    ]);
+    const part = planned.files.find((file) => file.path.endsWith(".graphql.ts"))?.content;
+    expect(part).toContain(`types.enum("${Name}Kind", ${Name}Schema.shape.kind);`);
+  });
+
+  it.each<[Options["access"], RegExp, RegExp]>([
+    // Private rows: reads need a caller, as GET does.
+    ["private", /\.list\(actor, /, /\.get\(actor, idOf\(args\)\)/],
+    ["public-read", /\.list\(parse\(/, /\.get\(idOf\(args\)\)/],
+    ["shared", /\.list\(parse\(/, /\.get\(idOf\(args\)\)/],
+  ])("gives the GraphQL reads of a %s module the REST routes' auth", (access, list, get) => {
+    const planned = plan(widgets, ["title:string"], { access });
+    const part = planned.files.find((file) => file.path.endsWith(".graphql.ts"))?.content ?? "";
+    expect(part).toMatch(list);
+    expect(part).toMatch(get);
+    // Every write needs a signed-in caller; only rows with an owner pass it on.
+    expect(part.match(/signedIn\(ctx\)/g)).toHaveLength(access === "private" ? 5 : 3);
+    expect(part.includes(".create(actor, ")).toBe(access !== "shared");
   });
 
   it("accepts an optional ref to a module without a test factory (its tests send null)", () => {
@@ -172,6 +229,8 @@ describe("npm run gen (the command)", () => {
       expect(result.code).toBe(0);
       expect(result.output).toContain("owned and private: only the owner and admins read");
       expect(result.output).toContain(`// ── src/modules/${widgets}/${widgets}.service.ts`);
+      expect(result.output).toContain(`// ── src/modules/${widgets}/${widgets}.graphql.ts`);
+      expect(result.output).toContain("npm run openapi, npm run graphql:schema");
       const { names, table } = namesOf(widgets);
       expect(result.output).toContain(`export const ${names} = pgTable(\n  "${table}",`);
       expect(snapshot(project.dir)).toEqual(before);

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { parseFields } from "../../scripts/gen/fields.ts";
+import { graphqlEnum, graphqlSelection } from "../../scripts/gen/fragments.ts";
 import { namesOf, singular } from "../../scripts/gen/names.ts";
 import { type RenderContext, render, TemplateError } from "../../scripts/gen/render.ts";
+import { filterTestField } from "../../scripts/gen/samples.ts";
 
 const context: RenderContext = {
   values: { Name: "Todo", names: "todos" },
@@ -72,5 +75,37 @@ describe("names", () => {
       labels: "shopping items",
       code: "shopping_item",
     });
+  });
+});
+
+describe("GraphQL fragments", () => {
+  const names = namesOf("shopping-items");
+
+  it("names a module's enum after the module and the field", () => {
+    const [status, title] = parseFields(["status:enum:open,closed", "title:string"]);
+    expect(status && graphqlEnum(names, status)).toEqual([
+      'types.enum("ShoppingItemStatus", ShoppingItemSchema.shape.status);',
+    ]);
+    expect(title && graphqlEnum(names, title)).toEqual([]);
+  });
+
+  it("selects every field of a row, the owner's id when it has one", () => {
+    const fields = parseFields(["title:string", "dueAt:timestamp?"]);
+    expect(graphqlSelection(fields, true)).toBe(
+      "id ownerId title dueAt version createdAt updatedAt",
+    );
+    expect(graphqlSelection(fields, false)).toBe("id title dueAt version createdAt updatedAt");
+  });
+
+  it.each([
+    [["done:boolean"], "done: true"],
+    [["priority:int:1..5"], "priority: 1"],
+    [["title:string"], 'title: "alpha"'],
+    [["status:enum:open,closed"], "status: open"],
+    // Values GraphQL cannot name make a String argument (src/graphql/from-zod.ts).
+    [["status:enum:in-progress,done"], 'status: "in-progress"'],
+    [["dueAt:timestamp"], 'dueAtFrom: "2030-06-01T00:00:00.000Z"'],
+  ])("writes the filter of %j as GraphQL arguments: %s", (specs, args) => {
+    expect(filterTestField(parseFields(specs))?.graphqlArgs).toBe(args);
   });
 });

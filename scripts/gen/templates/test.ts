@@ -9,6 +9,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { expectProblem } from "../../../test/factories/auth.ts";
 import { __factoryImports__ } from "../../../test/factories/__module__.ts";
 import { bearer, createUser } from "../../../test/factories/users.ts";
+// gen:each patchFactoryImport
+import { createProject } from "../../../test/factories/projects.ts";
+// gen:end
 import { createTestApp, type TestContext } from "../../../test/helpers/app.ts";
 // gen:if owned
 import { drainQueue } from "../../../test/helpers/queue.ts";

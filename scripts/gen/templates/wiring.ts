@@ -1,6 +1,7 @@
 // The lines `gen` adds to the shared files. Each section goes above its marker line (indented
 // like it); imports go after the file's last import and the formatter sorts them in. Modules with
-// an owner also add their part of the owner's data export and account deletion.
+// an owner also add their part of the owner's data export and account deletion. The GraphQL
+// sections add the module's part of the schema and its service to the GraphQL context.
 
 // gen:section deps-imports
 import { create__Names__Repository } from "./modules/__module__/__module__.repository.ts";
@@ -27,3 +28,18 @@ await app.register(__names__Routes, { __names__: deps.__names__ });
 // gen:if owned
 { name: "__names__", run: (id) => __names__.removeAllByOwner(id) },
 // gen:end
+
+// gen:section graphql-imports
+import { __names__Graphql } from "../modules/__module__/__module__.graphql.ts";
+
+// gen:section graphql-modules (src/graphql/schema.ts, in the list of parts, above `// gen:graphql-modules`)
+__names__Graphql,
+
+// gen:section graphql-service-imports
+import type { __Names__Service } from "../modules/__module__/__module__.service.ts";
+
+// gen:section graphql-service-type (src/graphql/resolvers.ts, in GraphqlServices, above `// gen:graphql-services`)
+__names__: __Names__Service;
+
+// gen:section graphql-services (src/app.ts, in graphqlRoutes' options, above `// gen:graphql-services`)
+__names__: deps.__names__,
