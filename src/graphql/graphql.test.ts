@@ -231,6 +231,30 @@ describe("POST /graphql mutations", () => {
     );
   });
 
+  it("refuses a null for a field REST refuses null for, and changes nothing", async () => {
+    const recipe = await createRecipe(ctx, alice);
+    const answer = await gql(
+      alice,
+      `mutation ($id: ID!) { updateRecipe(id: $id, input: { title: null, servings: 6 }) { id } }`,
+      { id: recipe.id },
+    );
+    const rest = await ctx.app.inject({
+      method: "PATCH",
+      url: `/api/recipes/${recipe.id}`,
+      headers: alice.headers,
+      payload: { title: null, servings: 6 },
+    });
+
+    expect(rest.statusCode).toBe(400);
+    expect(firstError(answer)).toMatchObject({ code: rest.json().code, status: 400 });
+    const paths = ((firstError(answer)?.errors ?? []) as { path: string }[]).map((e) => e.path);
+    expect(paths).toEqual(
+      rest.json().errors.map((e: { path: string }) => `input.${e.path.replace(/^body\./, "")}`),
+    );
+    const stored = await ctx.app.inject({ url: `/api/recipes/${recipe.id}` });
+    expect(stored.json()).toMatchObject({ title: recipe.title, servings: recipe.servings });
+  });
+
   it("refuses a mutation without a token with unauthorized", async () => {
     const answer = await gql(anonymous, create, { input: recipeBody() });
     expect(answer.body.data).toEqual({ createRecipe: null });

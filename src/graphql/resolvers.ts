@@ -143,7 +143,7 @@ export const mutation = {
   },
   updateRecipe(_: unknown, args: Args, ctx: Context) {
     const actor = signedIn(ctx);
-    const input = parse(UpdateRecipeBody, withoutNulls(args.input as Args), "input");
+    const input = parse(UpdateRecipeBody, args.input, "input");
     return ctx.services.recipes.update(actor, idOf(args), input, versionOf(args));
   },
   async deleteRecipe(_: unknown, args: Args, ctx: Context) {
