@@ -150,6 +150,10 @@ describe("compose.yaml", () => {
     for (const [name, definition] of Object.entries(services)) {
       if (name !== "balancer") expect(definition.ports, name).toBeUndefined();
     }
+    // The balancer's own metrics listener stays on the compose network too.
+    const published = (service("balancer").ports ?? []).map((port) => port.split(":").at(-1));
+    expect(published).toEqual(["8080"]);
+    expect(haproxy).toMatch(/^\s*bind :8080$/m);
     for (const name of APIS) {
       const config = loadConfig(containerEnv(name));
       expect(config.metrics.onApiPort).toBe(false);
