@@ -166,6 +166,14 @@ const checks: Check[] = [
     },
   },
   {
+    name: "compose.yaml follows the Compose specification (dclint)",
+    run() {
+      // dclint validates against the Compose schema it ships: offline, no container engine.
+      const { code, out } = sh("npx", ["dclint", "--max-warnings", "0", "compose.yaml"]);
+      return { ok: code === 0, reason: code === 0 ? "valid, no warnings" : lastLines(out) };
+    },
+  },
+  {
     name: "every route declares auth, an operationId, named shapes and a Problem per error",
     run() {
       const problems = routeProblems(JSON.parse(readFileSync("openapi.json", "utf8")));

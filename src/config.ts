@@ -101,6 +101,9 @@ const EnvSchema = z.object({
 
 export type Env = z.input<typeof EnvSchema>;
 
+/** Every variable the configuration reads (docs/deploy.md documents each; a test holds it to that). */
+export const ENV_VARIABLES = Object.keys(EnvSchema.shape) as (keyof Env)[];
+
 export type Config = ReturnType<typeof toConfig>;
 
 export class ConfigError extends Error {
