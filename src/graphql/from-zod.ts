@@ -165,7 +165,9 @@ export function createTypeBuilder(options: TypeBuilderOptions = {}) {
         if (json.enum) return enumType(json.enum as string[], field, parent);
         return json.format === "uuid" ? GraphQLID : GraphQLString;
       case "integer":
-        return GraphQLInt;
+        // GraphQL's Int is 32-bit; a 64-bit integer (`format: "int64"`, as in OpenAPI) goes as a
+        // Float, exact up to 2^53 like the JSON number REST answers.
+        return json.format === "int64" ? GraphQLFloat : GraphQLInt;
       case "number":
         return GraphQLFloat;
       case "boolean":

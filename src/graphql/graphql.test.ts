@@ -1,3 +1,4 @@
+import { eq } from "drizzle-orm";
 import { parse } from "graphql";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
@@ -8,6 +9,7 @@ import {
   type TestUser,
 } from "../../test/factories/recipes.ts";
 import { createTestApp, type TestContext } from "../../test/helpers/app.ts";
+import { dataExports } from "../modules/exports/exports.table.ts";
 
 let ctx: TestContext;
 let alice: TestUser;
@@ -185,6 +187,25 @@ describe("POST /graphql queries", () => {
     expect(data.myFavorites?.items).toEqual([{ id: recipe.id, favorited: true }]);
     expect(data.myExports).toEqual({ items: [], nextCursor: null });
     expect(data.shoppingList?.items).toContainEqual({ name: "tomatoes", quantity: 400, unit: "g" });
+  });
+});
+
+describe("POST /graphql scalars", () => {
+  it("answers a size over 32 bits (an int64 in REST) exactly, as a Float", async () => {
+    const user = await signUp(ctx);
+    const requested = await gql(user, "mutation { requestExport { id } }");
+    const id = (requested.body.data?.requestExport as { id: string }).id;
+    await ctx.deps.db
+      .update(dataExports)
+      .set({ sizeBytes: 5_000_000_123 })
+      .where(eq(dataExports.id, id));
+
+    const answer = await gql(user, "{ myExports { items { id sizeBytes } } }");
+    const rest = await ctx.app.inject({ url: "/api/me/exports", headers: user.headers });
+
+    expect(answer.body.errors).toBeUndefined();
+    expect(answer.body.data?.myExports).toEqual({ items: [{ id, sizeBytes: 5_000_000_123 }] });
+    expect(rest.json().items[0].sizeBytes).toBe(5_000_000_123);
   });
 });
 

@@ -8,7 +8,7 @@ export const ExportSchema = z
     status: z.enum(EXPORT_STATUSES),
     createdAt: z.iso.datetime(),
     finishedAt: z.iso.datetime().nullable(),
-    sizeBytes: z.number().int().nullable(),
+    sizeBytes: z.number().int().meta({ format: "int64" }).nullable(),
     downloadUrl: z
       .string()
       .nullable()
