@@ -194,7 +194,7 @@ describe("POST /graphql scalars", () => {
   it("answers a size over 32 bits (an int64 in REST) exactly, as a Float", async () => {
     const user = await signUp(ctx);
     const requested = await gql(user, "mutation { requestExport { id } }");
-    const id = (requested.body.data?.requestExport as { id: string }).id;
+    const { id } = (requested.body.data as { requestExport: { id: string } }).requestExport;
     await ctx.deps.db
       .update(dataExports)
       .set({ sizeBytes: 5_000_000_123 })
