@@ -30,12 +30,12 @@ export function logContextMixin(traceFields?: () => LogFields | undefined) {
   return (line: object, _level: number, logger: object): LogFields => {
     const store = storage.getStore();
     const trace = traceFields?.();
-    if (store === undefined && trace === undefined) return NONE;
-    const named =
-      (line as { requestId?: unknown }).requestId !== undefined ||
-      (logger as { [BOUND_REQUEST_ID]?: boolean })[BOUND_REQUEST_ID] === true;
-    const fields: LogFields = store && !named ? { requestId: store.requestId } : {};
-    return trace ? Object.assign(fields, trace) : fields;
+    const addId =
+      store !== undefined &&
+      (line as { requestId?: unknown }).requestId === undefined &&
+      (logger as { [BOUND_REQUEST_ID]?: boolean })[BOUND_REQUEST_ID] !== true;
+    if (!addId) return trace ?? NONE;
+    return trace ? { requestId: store.requestId, ...trace } : { requestId: store.requestId };
   };
 }
 
