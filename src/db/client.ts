@@ -6,7 +6,7 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import type { Config } from "../config.ts";
-import type { Tracing } from "../lib/tracing.ts";
+import type { Tracing } from "../lib/tracing.types.ts";
 import { acquireDataDirLock } from "./lock.ts";
 import * as schema from "./schema.ts";
 import { tracePglite, tracePostgres } from "./traced.ts";

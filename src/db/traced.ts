@@ -1,6 +1,6 @@
 import type { PGlite, Transaction } from "@electric-sql/pglite";
 import type postgres from "postgres";
-import type { SpanAttributes, Tracing } from "../lib/tracing.ts";
+import type { SpanAttributes, Tracing } from "../lib/tracing.types.ts";
 
 /**
  * Statement spans from our own database layer (postgres.js and PGlite have no instrumentation):
@@ -79,6 +79,8 @@ export function traceStatement<T>(
   return statementSpan(createStatements(tracing, {}), text, run);
 }
 
+// verify: raw-sql-allowed — `unsafe` here only forwards the parameterised text Drizzle built to
+// the driver, unchanged; nothing here builds SQL.
 type PendingQuery = { values(): PendingQuery } & PromiseLike<unknown>;
 
 /**

@@ -13,7 +13,7 @@ import type { Config } from "../config.ts";
 import type { Database, Tx } from "../db/client.ts";
 import { traceStatement } from "../db/traced.ts";
 import type { Logger } from "../lib/logger.ts";
-import type { Tracing } from "../lib/tracing.ts";
+import type { Tracing } from "../lib/tracing.types.ts";
 
 /**
  * pg-boss 12's schema. Not pg-boss 10's `pgboss`: 12 cannot migrate that one, so both live side by

@@ -2,7 +2,7 @@ import type { SendOptions as BossSendOptions, PgBoss, Queue } from "pg-boss";
 import type { Database, Tx } from "../db/client.ts";
 import type { Clock } from "../lib/clock.ts";
 import { currentRequestId } from "../lib/request-context.ts";
-import type { Tracing } from "../lib/tracing.ts";
+import type { Tracing } from "../lib/tracing.types.ts";
 import type { JobBacklog } from "./backlog.ts";
 import { DEAD_LETTERS, transactionExecutor } from "./boss.ts";
 import type { DeadLetters } from "./dead-letters.ts";

@@ -5,7 +5,7 @@ import type { Database } from "../db/client.ts";
 import { AppError } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
 import { runWithRequestId } from "../lib/request-context.ts";
-import type { Tracing } from "../lib/tracing.ts";
+import type { Tracing } from "../lib/tracing.types.ts";
 import type { JobBacklog } from "./backlog.ts";
 import { inTransaction } from "./boss.ts";
 import type { DeadLetters } from "./dead-letters.ts";

@@ -3,7 +3,7 @@ import type { Database } from "../db/client.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { Metrics } from "../lib/metrics.ts";
-import type { Tracing } from "../lib/tracing.ts";
+import type { Tracing } from "../lib/tracing.types.ts";
 import { createJobBacklog, type QueueAge } from "./backlog.ts";
 import { createBoss, LEGACY_BOSS_SCHEMA } from "./boss.ts";
 import { createDeadLetters } from "./dead-letters.ts";

@@ -3,7 +3,7 @@ import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { Tracing } from "./tracing.ts";
+import type { Tracing } from "./tracing.types.ts";
 
 /** Where files live: a local directory by default, S3-compatible object storage when configured. */
 export type Storage = {

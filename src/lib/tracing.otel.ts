@@ -25,7 +25,7 @@ import {
 } from "@opentelemetry/sdk-trace";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Config, TracesSampler } from "../config.ts";
-import type { SpanOptions, Tracing } from "./tracing.ts";
+import type { SpanOptions, Tracing } from "./tracing.types.ts";
 
 type TracingConfig = NonNullable<Config["tracing"]>;
 

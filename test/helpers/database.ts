@@ -4,7 +4,7 @@ import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { type Database, openDatabase } from "../../src/db/client.ts";
 import { migrate } from "../../src/db/migrate.ts";
-import type { Tracing } from "../../src/lib/tracing.ts";
+import type { Tracing } from "../../src/lib/tracing.types.ts";
 
 let shared: Promise<Database> | undefined;
 

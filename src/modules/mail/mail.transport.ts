@@ -1,5 +1,5 @@
 import { AppError } from "../../lib/errors.ts";
-import type { Tracing } from "../../lib/tracing.ts";
+import type { Tracing } from "../../lib/tracing.types.ts";
 
 export type OutgoingMail = {
   from: string;
