@@ -14,6 +14,7 @@ import {
   preparePostgres,
 } from "./lib/database.ts";
 import type { Monitor } from "./lib/measure.ts";
+import { startOtlpSink } from "./lib/otlp-sink.ts";
 import { log, runAlone, runGraphql, runParallel, runScenario, type Target } from "./lib/phases.ts";
 import { cpuProfFlags, profileScenario, profileStartup } from "./lib/profiling.ts";
 import { type Results, renderResults } from "./lib/report.ts";
@@ -48,16 +49,23 @@ function stratumSpec(env: Record<string, string>, nodeArgs: string[] = []): Serv
   };
 }
 
-const specs = (options: BenchOptions, floorScript: string, passwordHash: string) => ({
+const specs = (
+  options: BenchOptions,
+  floorScript: string,
+  passwordHash: string,
+  tracing: Record<string, string>,
+) => ({
   stratum: stratumSpec({
     PORT: "3101",
     DATABASE_URL: benchUrl(options.adminUrl),
     MIGRATE_ON_START: "false",
+    ...tracing,
   }),
   embedded: stratumSpec({
     PORT: "3102",
     DATA_DIR: join(WORK, "embedded"),
     ALLOW_EMBEDDED_IN_PRODUCTION: "true",
+    ...tracing,
   }),
   floor: {
     name: "floor",
@@ -245,7 +253,13 @@ async function main(): Promise<void> {
   }
   const floorScript = await buildFloor(ROOT);
   const passwordHash = await benchPasswordHash();
-  const s = specs(options, floorScript, passwordHash);
+  const sink = options.tracing ? await startOtlpSink() : undefined;
+  const s = specs(
+    options,
+    floorScript,
+    passwordHash,
+    sink ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint } : {},
+  );
   log(`seeding ${BENCH_DATABASE} on ${new URL(options.adminUrl).host}`);
   const seedStarted = performance.now();
   const seeded = await preparePostgres(options.adminUrl, passwordHash);
@@ -275,6 +289,13 @@ async function main(): Promise<void> {
     if (options.only.has("start")) await startsPhase(options, s, results);
   } finally {
     await monitor.end();
+    await sink?.close();
+  }
+  if (sink) {
+    const mb = (sink.stats.bytes / 2 ** 20).toFixed(1);
+    results.checks.push(
+      `tracing on: Stratum exported ${sink.stats.requests} OTLP/HTTP requests (${mb} MB) to a local receiver`,
+    );
   }
   if (results.machine.load) results.machine.load[1] = loadavg()[0] ?? 0;
   const markdown = renderResults(results);

@@ -12,6 +12,7 @@ import { markNoStore } from "./lib/no-store.ts";
 import { registerNotFound } from "./lib/not-found.ts";
 import { openApiTransform, openApiTransformObject } from "./lib/openapi.ts";
 import { registerRateLimit } from "./lib/rate-limit.ts";
+import { BOUND_REQUEST_ID, runWithRequestId } from "./lib/request-context.ts";
 import { requestIdFrom } from "./lib/request-id.ts";
 import { pageHeaders, registerSecurityHeaders, useHeaders } from "./lib/security-headers.ts";
 import { serializerCompiler } from "./lib/serializer.ts";
@@ -77,6 +78,29 @@ function registerRequestLog(app: FastifyInstance, deps: Deps): void {
   });
 }
 
+/**
+ * Everything a request causes runs with its id in an AsyncLocalStorage, so the lines services and
+ * repositories log through deps.logger carry `requestId` too, and jobs it enqueues take it along.
+ * Entered again before validation: a body is read in another async context than `onRequest`.
+ */
+function registerRequestContext(app: FastifyInstance): void {
+  app.addHook("onRequest", (request, _reply, done) => runWithRequestId(request.id, done));
+  app.addHook("preValidation", (request, _reply, done) => runWithRequestId(request.id, done));
+}
+
+/** `request.log` binds the request id itself: marked, so the mixin does not add it twice. */
+function requestLogger(
+  logger: FastifyBaseLogger,
+  bindings: Record<string, unknown>,
+  options: object,
+): FastifyBaseLogger {
+  const child = logger.child(bindings, options) as FastifyBaseLogger & {
+    [BOUND_REQUEST_ID]?: boolean;
+  };
+  child[BOUND_REQUEST_ID] = true;
+  return child;
+}
+
 /** Swagger UI's policy (`staticCSP`) without `upgrade-insecure-requests` and outside origins. */
 const DOCS_CSP = {
   defaultSrc: ["'self'"],
@@ -133,6 +157,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       requestIdLogLabel: "requestId",
       disableRequestLogging: true,
     }),
+    childLoggerFactory: requestLogger,
     bodyLimit: http.bodyLimit,
     requestTimeout: http.requestTimeoutMs,
     // Node checks unfinished requests against requestTimeout only every 30 s by default, so a
@@ -155,6 +180,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   // JSON endpoints take JSON only: without this, text/plain bodies reach validation as strings.
   app.removeContentTypeParser("text/plain");
 
+  // First: the server span and the request's context cover every other hook.
+  deps.tracing.registerHttp(app);
+  registerRequestContext(app);
   registerErrorHandling(app);
   registerWellFormedText(app);
   registerNotFound(app);

@@ -97,6 +97,33 @@ const EnvSchema = z.object({
       .optional(),
   ),
   MAIL_FROM: optionalString,
+  // OpenTelemetry's own variables, read as its specification says (docs/tracing.md).
+  OTEL_SDK_DISABLED: bool(false),
+  OTEL_TRACES_EXPORTER: optionalString.pipe(
+    z
+      .string()
+      .regex(
+        /^\s*(otlp|console|none)\s*(,\s*(otlp|console|none)\s*)*$/,
+        "must list otlp, console or none",
+      )
+      .optional(),
+  ),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(z.url().optional()),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalString.pipe(z.url().optional()),
+  OTEL_SERVICE_NAME: optionalString,
+  OTEL_TRACES_SAMPLER: optionalString.pipe(
+    z
+      .enum([
+        "always_on",
+        "always_off",
+        "traceidratio",
+        "parentbased_always_on",
+        "parentbased_always_off",
+        "parentbased_traceidratio",
+      ])
+      .optional(),
+  ),
+  OTEL_TRACES_SAMPLER_ARG: optionalString.pipe(z.coerce.number<string>().min(0).max(1).optional()),
 });
 
 export type Env = z.input<typeof EnvSchema>;
@@ -198,6 +225,31 @@ function toConfig(env: z.output<typeof EnvSchema>) {
       queueWarnAgeSeconds: env.JOB_QUEUE_WARN_AGE_SECONDS,
     },
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM ?? "Stratum <no-reply@localhost>" },
+    tracing: tracingConfig(env),
+  };
+}
+
+export type TracesSampler = NonNullable<z.output<typeof EnvSchema>["OTEL_TRACES_SAMPLER"]>;
+
+/**
+ * Traces are off unless an exporter is named (OTEL_TRACES_EXPORTER) or an OTLP endpoint is set;
+ * the OTLP endpoint defaults to the specification's http://localhost:4318.
+ */
+function tracingConfig(env: z.output<typeof EnvSchema>) {
+  const named = env.OTEL_TRACES_EXPORTER?.split(",").map((name) => name.trim());
+  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const exporters = (named ?? (endpoint ? ["otlp"] : [])).filter(
+    (name): name is "otlp" | "console" => name !== "none",
+  );
+  if (env.OTEL_SDK_DISABLED || exporters.length === 0 || named?.includes("none")) return undefined;
+  const base = (env.OTEL_EXPORTER_OTLP_ENDPOINT ?? "http://localhost:4318").replace(/\/$/, "");
+  return {
+    serviceName: env.OTEL_SERVICE_NAME ?? "stratum",
+    exporters: [...new Set(exporters)],
+    // The per-signal endpoint is used as given; the general one gets the signal's path.
+    otlpUrl: env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? `${base}/v1/traces`,
+    sampler: env.OTEL_TRACES_SAMPLER ?? "parentbased_always_on",
+    samplerRatio: env.OTEL_TRACES_SAMPLER_ARG ?? 1,
   };
 }
 

@@ -10,7 +10,9 @@ import { createLogger, type Logger } from "./lib/logger.ts";
 import { createMetrics } from "./lib/metrics.ts";
 import { createDummyHash, createPasswordHasher, type PasswordHasher } from "./lib/passwords.ts";
 import { closeRedis, createRedis, pingRedis } from "./lib/redis.ts";
-import { createLocalStorage, createS3Storage } from "./lib/storage.ts";
+import { createLocalStorage, createS3Storage, tracedStorage } from "./lib/storage.ts";
+import { startTracing } from "./lib/tracing.ts";
+import type { Tracing } from "./lib/tracing.types.ts";
 import { createAccountDeletionService } from "./modules/account-deletion/account-deletion.service.ts";
 import { createAuditRepository } from "./modules/audit/audit.repository.ts";
 import { createAuditService } from "./modules/audit/audit.service.ts";
@@ -30,7 +32,7 @@ import { createHealthService, schemaCheck } from "./modules/health/health.servic
 import { createMailRepository } from "./modules/mail/mail.repository.ts";
 import { createMailer } from "./modules/mail/mail.service.ts";
 import { createMailTemplates } from "./modules/mail/mail.templates.ts";
-import { createSmtpTransport } from "./modules/mail/mail.transport.ts";
+import { createSmtpTransport, tracedSmtp } from "./modules/mail/mail.transport.ts";
 import { createRatingsRepository } from "./modules/ratings/ratings.repository.ts";
 import { createRatingsService } from "./modules/ratings/ratings.service.ts";
 import { createRecipesRepository } from "./modules/recipes/recipes.repository.ts";
@@ -53,6 +55,8 @@ export type DepsOverrides = {
   jobs?: readonly AnyJob[];
   /** The password hasher (tests spy on it, or use cheaper parameters). */
   hasher?: PasswordHasher;
+  /** Tracing owned by the caller (tests read its spans); it is not shut down by close(). */
+  tracing?: Tracing;
 };
 
 function developmentKey(config: Config, logger: Logger): string {
@@ -63,8 +67,10 @@ function developmentKey(config: Config, logger: Logger): string {
 
 /** The composition root: the only place that wires things together. */
 export async function createDeps(config: Config, overrides: DepsOverrides = {}) {
-  const logger = overrides.logger ?? createLogger(config);
-  const database = overrides.database ?? (await openDatabase(config));
+  const tracing = overrides.tracing ?? (await startTracing(config.tracing));
+  const logger =
+    overrides.logger ?? createLogger(config, tracing.enabled ? tracing.logFields : undefined);
+  const database = overrides.database ?? (await openDatabase({ ...config, tracer: tracing }));
   const ownsDatabase = overrides.database === undefined;
   const clock = overrides.clock ?? systemClock;
   const metrics = createMetrics();
@@ -72,7 +78,9 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
 
   // Modules add their templates here (mailTemplates.add(...)) and their hourly cleanup steps.
   const mailTemplates = createMailTemplates();
-  const smtp = config.mail.smtpUrl ? await createSmtpTransport(config.mail.smtpUrl) : undefined;
+  const smtp = config.mail.smtpUrl
+    ? tracedSmtp(await createSmtpTransport(config.mail.smtpUrl), tracing)
+    : undefined;
   const mailer = createMailer({
     db: database.db,
     mailRepository: createMailRepository(database.db),
@@ -87,6 +95,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     logger,
     metrics,
     clock,
+    tracing,
     extraJobs: overrides.jobs,
     checks: { "mail.send": (payload) => mailer.check(payload) },
   });
@@ -160,9 +169,13 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
   const usersAccount = createUsersAccountService({ db, usersRepository, sessions, audit, clock });
   const recipesAccount = createRecipesAccountService({ db, recipesRepository });
 
-  const storage = config.storage.s3
-    ? await createS3Storage(config.storage.s3)
-    : createLocalStorage(config.storage.dir);
+  const storage = tracedStorage(
+    config.storage.s3
+      ? await createS3Storage(config.storage.s3)
+      : createLocalStorage(config.storage.dir),
+    config.storage.s3 ? "s3" : "local",
+    tracing,
+  );
   // An export holds what each module owns of the account; each module streams its own part.
   const exports = createExportsService({
     db,
@@ -219,6 +232,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
 
   return {
     config,
+    tracing,
     /** The signing settings in force: JWT_SECRET, or the embedded database's development key. */
     jwt,
     logger,
@@ -258,6 +272,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
       smtp?.close();
       if (redis) await closeRedis(redis);
       if (ownsDatabase) await database.close();
+      // Last, so the spans of the drain are exported too.
+      if (!overrides.tracing) await tracing.shutdown();
     },
   };
 }

@@ -45,6 +45,8 @@ describe("server start-up", () => {
       "ioredis/",
       "@electric-sql/pglite/",
       "@node-rs/argon2/",
+      "@opentelemetry/sdk-trace/",
+      "@opentelemetry/exporter-trace-otlp-http/",
     ];
     for (const name of optional) {
       expect(resolved.filter((url) => url.includes(`/node_modules/${name}`))).toEqual([]);

@@ -16,6 +16,8 @@ export type BenchOptions = {
   profile: string | null;
   out: string;
   adminUrl: string;
+  /** Stratum traces every request to a local OTLP receiver (OTEL_EXPORTER_OTLP_ENDPOINT). */
+  tracing: boolean;
 };
 
 const HELP = `npm run bench -- [options]
@@ -31,6 +33,7 @@ const HELP = `npm run bench -- [options]
                          for 8 and 9 the second profile is Stratum under the REST twin
   --no-profile           skip the extra profiled run
   --out FILE             where to write the results (bench/RESULTS.md)
+  --tracing              Stratum sends traces to a local OTLP/HTTP receiver that discards them
 Env: BENCH_DATABASE_URL (postgres://postgres@127.0.0.1:5432/postgres): the server on which
 the database stratum_bench is dropped, created and seeded.`;
 
@@ -57,6 +60,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       profile: { type: "string" },
       "no-profile": { type: "boolean" },
       out: { type: "string" },
+      tracing: { type: "boolean" },
       help: { type: "boolean" },
     },
   });
@@ -83,5 +87,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     profile: !values["no-profile"] && only.includes(profiled) ? profiled : null,
     out: values.out ?? "bench/RESULTS.md",
     adminUrl: process.env.BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres",
+    tracing: values.tracing ?? false,
   };
 }

@@ -6,8 +6,10 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import type { Config } from "../config.ts";
+import type { Tracing } from "../lib/tracing.types.ts";
 import { acquireDataDirLock } from "./lock.ts";
 import * as schema from "./schema.ts";
+import { tracePglite, tracePostgres } from "./traced.ts";
 
 type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
@@ -32,6 +34,8 @@ export type Database = {
 type DatabaseOptions = Pick<Config, "dataDir" | "database"> & {
   /** Open PGlite in memory, optionally from a dumped data directory (tests). */
   memory?: { loadDataDir?: Blob };
+  /** With tracing on, every statement Drizzle sends is a span (src/db/traced.ts). */
+  tracer?: Tracing;
 };
 
 function withStats(): { stats: { queries: number }; logger: { logQuery(): void } } {
@@ -63,12 +67,14 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     throw error;
   }
   const { stats, logger } = withStats();
-  const db = drizzlePglite({
-    client: pglite,
+  const traced = options.tracer?.enabled ? tracePglite(options.tracer, pglite) : undefined;
+  const drizzled = drizzlePglite({
+    client: traced?.client ?? pglite,
     schema,
     logger,
     casing: "snake_case",
   }) as unknown as Db;
+  const db = traced ? traced.named(drizzled) : drizzled;
   return {
     db,
     driver: "pglite",
@@ -98,12 +104,14 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
     },
   });
   const { stats, logger } = withStats();
-  const db = drizzlePostgres({
-    client,
+  const traced = options.tracer?.enabled ? tracePostgres(options.tracer, client) : undefined;
+  const drizzled = drizzlePostgres({
+    client: traced?.client ?? client,
     schema,
     logger,
     casing: "snake_case",
   }) as unknown as Db;
+  const db = traced ? traced.named(drizzled) : drizzled;
   return {
     db,
     driver: "postgres",

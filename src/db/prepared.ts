@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db, Executor } from "./client.ts";
+import { nameStatement } from "./traced.ts";
 
 /** Values for a statement's `sql.placeholder(name)`s. */
 export type Values = Record<string, unknown>;
@@ -8,6 +9,7 @@ export type Values = Record<string, unknown>;
 type Buildable<R> = {
   prepare(name: string): { execute(values?: Values): Promise<R> };
   execute(values?: Values): Promise<R>;
+  toSQL(): { sql: string };
 };
 
 /** How many calls ran as named prepared statements, per database: the fast-path test reads it. */
@@ -41,10 +43,20 @@ function counterOf(db: Db): { count: number } {
 export function prepared<R>(db: Db, name: string, build: (executor: Executor) => Buildable<R>) {
   let statement: { execute(values?: Values): Promise<R> } | undefined;
   const counter = counterOf(db);
+  let named = false;
+  const buildNamed = (executor: Executor) => {
+    const builder = build(executor);
+    if (!named) {
+      // Traced, its statement spans take this name (src/db/traced.ts); untraced, this is free.
+      nameStatement(db, name, () => builder.toSQL().sql);
+      named = true;
+    }
+    return builder;
+  };
   return (values: Values, tx: Executor = db): Promise<R> => {
     counter.count++;
-    if (tx !== db) return build(tx).prepare(name).execute(values);
-    statement ??= build(db).prepare(name);
+    if (tx !== db) return buildNamed(tx).prepare(name).execute(values);
+    statement ??= buildNamed(db).prepare(name);
     return statement.execute(values);
   };
 }

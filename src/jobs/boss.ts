@@ -11,7 +11,9 @@ import {
 import type postgres from "postgres";
 import type { Config } from "../config.ts";
 import type { Database, Tx } from "../db/client.ts";
+import { traceStatement } from "../db/traced.ts";
 import type { Logger } from "../lib/logger.ts";
+import type { Tracing } from "../lib/tracing.types.ts";
 
 /**
  * pg-boss 12's schema. Not pg-boss 10's `pgboss`: 12 cannot migrate that one, so both live side by
@@ -75,6 +77,7 @@ type BossOptions = {
   database: Database;
   config: Pick<Config, "worker">;
   logger: Logger;
+  tracing: Tracing;
   /** Supervision (expiring crashed runs, retention) and cron belong to processes that run jobs. */
   runsJobs: boolean;
 };
@@ -89,11 +92,24 @@ export type Boss = {
   close(): Promise<void>;
 };
 
-export function createBoss({ database, config, logger, runsJobs }: BossOptions): Boss {
+/** pg-boss's statements on its own connection, as spans within a traced request or job run. */
+function traced(db: BossDb, tracing: Tracing): BossDb {
+  if (!tracing.enabled) return db;
+  const executeSql = db.executeSql.bind(db);
+  return {
+    ...db,
+    executeSql: (text, values) => traceStatement(tracing, text, () => executeSql(text, values)),
+  };
+}
+
+export function createBoss({ database, config, logger, tracing, runsJobs }: BossOptions): Boss {
   const pool = database.driver === "postgres" ? createPool(database, logger) : undefined;
-  const db: BossDb = pool
-    ? { executeSql: (text, values) => pool.query(text, values) }
-    : fromPglite(database.pglite as PGlite);
+  const db = traced(
+    pool
+      ? { executeSql: (text, values) => pool.query(text, values) }
+      : fromPglite(database.pglite as PGlite),
+    tracing,
+  );
   const interval = config.worker.maintenanceIntervalSeconds;
   const boss = new PgBoss({
     db,

@@ -1,10 +1,13 @@
 import type { SendOptions as BossSendOptions, PgBoss, Queue } from "pg-boss";
 import type { Database, Tx } from "../db/client.ts";
 import type { Clock } from "../lib/clock.ts";
+import { currentRequestId } from "../lib/request-context.ts";
+import type { Tracing } from "../lib/tracing.types.ts";
 import type { JobBacklog } from "./backlog.ts";
 import { DEAD_LETTERS, transactionExecutor } from "./boss.ts";
 import type { DeadLetters } from "./dead-letters.ts";
 import type { AnyJob, JobPayloads } from "./define.ts";
+import { withOrigin } from "./origin.ts";
 
 export type { FailedJob } from "./dead-letters.ts";
 
@@ -56,6 +59,7 @@ type QueueOptions<Jobs extends readonly AnyJob[]> = {
   backlog: JobBacklog;
   deadLetters: DeadLetters;
   clock: Clock;
+  tracing: Tracing;
 };
 
 export function createJobQueue<const Jobs extends readonly AnyJob[]>({
@@ -67,6 +71,7 @@ export function createJobQueue<const Jobs extends readonly AnyJob[]>({
   backlog,
   deadLetters,
   clock,
+  tracing,
 }: QueueOptions<Jobs>) {
   const all = [...jobs, ...extraJobs];
   const byName = new Map<string, AnyJob>(all.map((job) => [job.name, job]));
@@ -110,11 +115,17 @@ export function createJobQueue<const Jobs extends readonly AnyJob[]>({
   }
 
   async function sendUntyped(name: string, payload: unknown, options: SendOptions = {}) {
-    const data = validated(name, payload, options);
+    const valid = validated(name, payload, options);
     // Before any transaction: on PGlite, starting the queue inside one would wait for it.
     await ensureStarted();
-    if (options.tx) return sendIn(options.tx, name, data, options);
-    return database.db.transaction((tx) => sendIn(tx, name, data, options));
+    const attributes = { "messaging.system": "pg-boss", "messaging.destination.name": name };
+    return tracing.span(`send ${name}`, { kind: "producer", attributes }, () => {
+      // The job's run continues this request's log lines and this span's trace.
+      const origin = { requestId: currentRequestId(), traceparent: tracing.traceparent() };
+      const data = withOrigin(valid, origin);
+      if (options.tx) return sendIn(options.tx, name, data, options);
+      return database.db.transaction((tx) => sendIn(tx, name, data, options));
+    });
   }
 
   async function start(): Promise<void> {

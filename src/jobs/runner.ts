@@ -4,11 +4,14 @@ import { ZodError } from "zod";
 import type { Database } from "../db/client.ts";
 import { AppError } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
+import { runWithRequestId } from "../lib/request-context.ts";
+import type { Tracing } from "../lib/tracing.types.ts";
 import type { JobBacklog } from "./backlog.ts";
 import { inTransaction } from "./boss.ts";
 import type { DeadLetters } from "./dead-letters.ts";
 import type { AnyJob } from "./define.ts";
 import type { JobMetrics } from "./metrics.ts";
+import { type JobOrigin, splitOrigin } from "./origin.ts";
 
 type Fetched = JobWithMetadata<unknown>;
 type Running = { job: Fetched; done: Promise<void>; released: boolean; startedAt: number };
@@ -23,6 +26,7 @@ type RunnerOptions = {
   backlog: Pick<JobBacklog, "forget">;
   concurrency: number;
   pollIntervalMs: number;
+  tracing: Tracing;
 };
 
 export type FetchOptions = { ignoreStartAfter?: boolean };
@@ -35,9 +39,11 @@ function withTimeout<T>(promise: Promise<T>, ms: number, name: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+const attemptOf = (job: Fetched) => job.retryCount + 1;
+
 /** Fetches and runs jobs with at most `concurrency` in flight across every queue. */
 export function createJobRunner(options: RunnerOptions) {
-  const { boss, database, deadLetters, logger, metrics, backlog, concurrency } = options;
+  const { boss, database, deadLetters, logger, metrics, backlog, concurrency, tracing } = options;
   const byName = new Map(options.jobs.map((job) => [job.name, job]));
   const running = new Map<string, Running>();
   let context: unknown;
@@ -70,21 +76,46 @@ export function createJobRunner(options: RunnerOptions) {
     );
   }
 
-  async function execute(job: Fetched): Promise<void> {
+  async function execute(job: Fetched, data: unknown): Promise<void> {
     const definition = byName.get(job.name) as AnyJob;
     const run = { id: job.id, name: job.name, attempt: job.retryCount + 1 };
-    const payload = definition.payload.parse(job.data);
+    const payload = definition.payload.parse(data);
     const expiryMs = Number(job.expireInSeconds) * 1000;
     await withTimeout(definition.handle(payload, context, run), expiryMs, job.name);
   }
 
-  function launch(job: Fetched): void {
-    const entry = { job, released: false, startedAt: performance.now() } as Running;
-    logger.info(
-      { job: { id: job.id, name: job.name, attempt: job.retryCount + 1 } },
-      "job started",
+  /** The run's span: a child of the span that sent the job, and linked to it. */
+  function traced(job: Fetched, payload: unknown, origin: JobOrigin | undefined): Promise<void> {
+    const attributes = {
+      "messaging.system": "pg-boss",
+      "messaging.operation.type": "process",
+      "messaging.destination.name": job.name,
+      "messaging.message.id": job.id,
+      "stratum.job.attempt": attemptOf(job),
+      "stratum.request_id": origin?.requestId,
+    };
+    return tracing.span(
+      `process ${job.name}`,
+      { kind: "consumer", attributes, remoteParent: origin?.traceparent },
+      () => {
+        logger.info(
+          { job: { id: job.id, name: job.name, attempt: attemptOf(job) } },
+          "job started",
+        );
+        return execute(job, payload);
+      },
     );
-    entry.done = execute(job)
+  }
+
+  function launch(job: Fetched): void {
+    const { payload, origin } = splitOrigin(job.data);
+    // Every line of the run, and every job it sends, carries the enqueuing request's id.
+    runWithRequestId(origin?.requestId, () => start(job, payload, origin));
+  }
+
+  function start(job: Fetched, payload: unknown, origin: JobOrigin | undefined): void {
+    const entry = { job, released: false, startedAt: performance.now() } as Running;
+    entry.done = traced(job, payload, origin)
       .then(
         () => finish(entry, undefined),
         (error: unknown) => finish(entry, error ?? new Error("job failed")),

@@ -3,6 +3,7 @@ import type { Database } from "../db/client.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { Metrics } from "../lib/metrics.ts";
+import type { Tracing } from "../lib/tracing.types.ts";
 import { createJobBacklog, type QueueAge } from "./backlog.ts";
 import { createBoss, LEGACY_BOSS_SCHEMA } from "./boss.ts";
 import { createDeadLetters } from "./dead-letters.ts";
@@ -21,11 +22,12 @@ type JobSystemOptions = {
   clock: Clock;
   checks?: SendChecks;
   extraJobs?: readonly AnyJob[];
+  tracing: Tracing;
 };
 
 /** The queue every process sends with, and the worker that processes with WORKER_MODE=inline. */
 export async function createJobSystem(options: JobSystemOptions) {
-  const { config, database, logger, metrics, clock } = options;
+  const { config, database, logger, metrics, clock, tracing } = options;
   const {
     boss,
     legacyVersion,
@@ -34,6 +36,7 @@ export async function createJobSystem(options: JobSystemOptions) {
     database,
     config,
     logger,
+    tracing,
     runsJobs: config.worker.mode === "inline",
   });
   const backlog = createJobBacklog({ db: database.db, boss, clock });
@@ -47,6 +50,7 @@ export async function createJobSystem(options: JobSystemOptions) {
     backlog,
     deadLetters,
     clock,
+    tracing,
   });
   const oldest = () => backlog.oldest();
   const queues = queue.jobs.map((job) => job.name);
@@ -64,6 +68,7 @@ export async function createJobSystem(options: JobSystemOptions) {
     ),
     concurrency: config.worker.concurrency,
     pollIntervalMs: config.worker.pollIntervalMs,
+    tracing,
   });
   const worker = createWorker({ runner, logger, prepare: queue.ensureStarted });
   // An unreachable PostgreSQL must not stop the API from starting (readiness reports it);

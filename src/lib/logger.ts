@@ -1,6 +1,7 @@
 import { pino } from "pino";
 import type { Config } from "../config.ts";
 import { serializeError } from "./error-serializer.ts";
+import { logContextMixin, mergeLogContext } from "./request-context.ts";
 
 export type Logger = pino.Logger;
 
@@ -25,16 +26,27 @@ const REDACT = [
  * per line ~10%). pino flushes what is pending on exit, a crash included; a SIGKILL can lose the
  * last 200 ms of lines.
  */
-export function createLogger(config: Pick<Config, "logLevel">): Logger {
+export function createLogger(config: Pick<Config, "logLevel">, traceFields?: TraceFields): Logger {
   return pino(
-    loggerOptions(config),
+    loggerOptions(config, traceFields),
     pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 200 }),
   );
 }
 
-/** Level, redaction, base fields and time format of every line, whatever the destination. */
-export function loggerOptions(config: Pick<Config, "logLevel">): pino.LoggerOptions {
+/** The trace and span ids of the active span, when tracing is on. */
+export type TraceFields = () => Record<string, unknown> | undefined;
+
+/**
+ * Level, redaction, base fields and time format of every line, whatever the destination; each
+ * line caused by a request or by a job it enqueued carries the request's id (`requestId`).
+ */
+export function loggerOptions(
+  config: Pick<Config, "logLevel">,
+  traceFields?: TraceFields,
+): pino.LoggerOptions {
   return {
+    mixin: logContextMixin(traceFields),
+    mixinMergeStrategy: mergeLogContext,
     level: config.logLevel,
     redact: { paths: REDACT, censor: "[redacted]" },
     serializers: { err: serializeError },

@@ -3,6 +3,7 @@ import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import type { Tracing } from "./tracing.types.ts";
 
 /** Where files live: a local directory by default, S3-compatible object storage when configured. */
 export type Storage = {
@@ -100,5 +101,28 @@ export async function createS3Storage(options: S3Options): Promise<Storage> {
     async remove(key) {
       await client.send(new DeleteObjectCommand({ Bucket, Key: safeKey(key) }));
     },
+  };
+}
+
+/** With tracing on, each call is a span (`storage put`) naming the backend and the key. */
+export function tracedStorage(
+  storage: Storage,
+  backend: "local" | "s3",
+  tracing: Tracing,
+): Storage {
+  if (!tracing.enabled) return storage;
+  const span = <T>(operation: string, key: string, run: () => Promise<T>) =>
+    tracing.span(
+      `storage ${operation}`,
+      {
+        kind: "client",
+        attributes: { "stratum.storage.backend": backend, "stratum.storage.key": key },
+      },
+      run,
+    );
+  return {
+    put: (key, body, contentType) => span("put", key, () => storage.put(key, body, contentType)),
+    get: (key) => span("get", key, () => storage.get(key)),
+    remove: (key) => span("remove", key, () => storage.remove(key)),
   };
 }

@@ -4,6 +4,7 @@ import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { type Database, openDatabase } from "../../src/db/client.ts";
 import { migrate } from "../../src/db/migrate.ts";
+import type { Tracing } from "../../src/lib/tracing.types.ts";
 
 let shared: Promise<Database> | undefined;
 
@@ -47,14 +48,18 @@ async function open(): Promise<Database> {
   return database;
 }
 
-/** A database of its own with no migration applied (PGlite in memory, or a fresh PostgreSQL one). */
-export async function openUnmigratedDatabase(label: string): Promise<Database> {
+/**
+ * A database of its own with no migration applied (PGlite in memory, or a fresh PostgreSQL one);
+ * with `tracer`, its statements are spans.
+ */
+export async function openUnmigratedDatabase(label: string, tracer?: Tracing): Promise<Database> {
   const baseUrl = process.env.TEST_DATABASE_URL;
   const url = baseUrl ? await createScratchPostgres(baseUrl, label) : undefined;
   return openDatabase({
     dataDir: testDataDir,
     database: { url, embedded: !url, poolSize: 2, statementTimeoutMs: 10_000 },
     memory: url ? undefined : {},
+    tracer,
   });
 }
 

@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import type { Config } from "../../src/config.ts";
-import { type Logger, loggerOptions } from "../../src/lib/logger.ts";
+import { type Logger, loggerOptions, type TraceFields } from "../../src/lib/logger.ts";
 
 export type LogLine = Record<string, unknown> & { msg?: string; level?: number };
 
@@ -9,7 +9,10 @@ export type LogLine = Record<string, unknown> & { msg?: string; level?: number }
  * A logger with the application's options (serializers, redaction) whose lines a test reads;
  * `level` keeps fewer of them (a long run that reads only its failures' lines).
  */
-export function capturingLogger(level: Config["logLevel"] = "info"): {
+export function capturingLogger(
+  level: Config["logLevel"] = "info",
+  traceFields?: TraceFields,
+): {
   logger: Logger;
   lines: LogLine[];
   text(): string;
@@ -26,7 +29,7 @@ export function capturingLogger(level: Config["logLevel"] = "info"): {
       callback();
     },
   });
-  const logger = pino(loggerOptions({ logLevel: level }), stream);
+  const logger = pino(loggerOptions({ logLevel: level }, traceFields), stream);
   const clear = () => {
     lines.length = 0;
     raw.length = 0;

@@ -1,12 +1,16 @@
 import { desc } from "drizzle-orm";
 import type { Deps } from "../../src/deps.ts";
+import { type JobOrigin, splitOrigin } from "../../src/jobs/origin.ts";
 import { mailOutbox } from "../../src/modules/mail/mail.table.ts";
 
 export type QueuedJob = {
   id: string;
   name: string;
   state: string;
+  /** The payload as its handler receives it, without the job's origin. */
   data: Record<string, unknown>;
+  /** The request (id and trace) that enqueued the job, when there was one. */
+  origin: JobOrigin | undefined;
   retryCount: number;
   startAfter: Date;
 };
@@ -29,7 +33,8 @@ export async function queuedJobs(deps: Deps, name?: string): Promise<QueuedJob[]
     id: job.id,
     name: job.name,
     state: job.state,
-    data: job.data as Record<string, unknown>,
+    data: splitOrigin(job.data).payload as Record<string, unknown>,
+    origin: splitOrigin(job.data).origin,
     retryCount: job.retryCount,
     startAfter: new Date(job.startAfter),
   }));
@@ -46,7 +51,7 @@ export async function crashAfterEffect(deps: Deps, name: string): Promise<string
   const [job] = await boss.fetch<unknown>(name, { includeMetadata: true });
   if (!definition || !job) throw new Error(`no ${name} job to run`);
   const run = { id: job.id, name, attempt: job.retryCount + 1 };
-  await definition.handle(definition.payload.parse(job.data), deps, run);
+  await definition.handle(definition.payload.parse(splitOrigin(job.data).payload), deps, run);
   await boss.fail(name, job.id, { message: "worker died" });
   return job.id;
 }

@@ -1,4 +1,5 @@
 import { AppError } from "../../lib/errors.ts";
+import type { Tracing } from "../../lib/tracing.types.ts";
 
 export type OutgoingMail = {
   from: string;
@@ -48,5 +49,16 @@ export async function createSmtpTransport(url: string): Promise<SmtpTransport & 
       }
     },
     close: () => transporter.close(),
+  };
+}
+
+/** With tracing on, each message handed to the SMTP server is a span (never its address). */
+export function tracedSmtp<T extends SmtpTransport>(transport: T, tracing: Tracing): T {
+  if (!tracing.enabled) return transport;
+  const attributes = { "network.protocol.name": "smtp" };
+  return {
+    ...transport,
+    send: (mail) =>
+      tracing.span("smtp send", { kind: "client", attributes }, () => transport.send(mail)),
   };
 }
