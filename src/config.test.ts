@@ -29,6 +29,13 @@ describe("loadConfig", () => {
     expect(asked.migrateOnStart).toBe(true);
   });
 
+  it("prepares statements unless DB_PREPARED_STATEMENTS=false (a pooler that cannot keep them)", () => {
+    expect(loadConfig(SHARED).database.preparedStatements).toBe(true);
+    const off = loadConfig({ ...SHARED, DB_PREPARED_STATEMENTS: "false" });
+    expect(off.database.preparedStatements).toBe(false);
+    expect(problemsOf({ ...SHARED, DB_PREPARED_STATEMENTS: "sometimes" })).toHaveLength(1);
+  });
+
   it("leaves the hash concurrency to the cores unless set", () => {
     expect(loadConfig({}).passwordHashConcurrency).toBeUndefined();
     expect(loadConfig({ PASSWORD_HASH_CONCURRENCY: "3" }).passwordHashConcurrency).toBe(3);

@@ -25,6 +25,9 @@ const EnvSchema = z.object({
   ),
   DB_POOL_SIZE: int(1, 500, 10),
   DB_STATEMENT_TIMEOUT_MS: int(100, 600_000, 5_000),
+  // false behind a pooler that cannot keep named statements (PgBouncer before 1.21 in transaction
+  // mode): every statement is then parsed and planned on each call (docs/deploy.md).
+  DB_PREPARED_STATEMENTS: bool(true),
   MIGRATE_ON_START: optionalString.pipe(z.stringbool().optional()),
   ALLOW_EMBEDDED_IN_PRODUCTION: bool(false),
   JWT_SECRET: optionalString,
@@ -131,6 +134,7 @@ function toConfig(env: z.output<typeof EnvSchema>) {
       embedded,
       poolSize: env.DB_POOL_SIZE,
       statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
+      preparedStatements: env.DB_PREPARED_STATEMENTS,
     },
     migrateOnStart: env.MIGRATE_ON_START ?? embedded,
     jwt: {

@@ -29,7 +29,9 @@ export type Database = {
   close(): Promise<void>;
 };
 
-type DatabaseOptions = Pick<Config, "dataDir" | "database"> & {
+type DatabaseOptions = Pick<Config, "dataDir"> & {
+  /** `preparedStatements` defaults to on, as DB_PREPARED_STATEMENTS does. */
+  database: Omit<Config["database"], "preparedStatements"> & { preparedStatements?: boolean };
   /** Open PGlite in memory, optionally from a dumped data directory (tests). */
   memory?: { loadDataDir?: Blob };
 };
@@ -86,6 +88,8 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
 function openPostgres(url: string, options: DatabaseOptions): Database {
   const client = postgres(url, {
     max: options.database.poolSize,
+    // Off, every statement (Drizzle's `.prepare(name)` ones too) goes unnamed.
+    prepare: options.database.preparedStatements ?? true,
     connect_timeout: 5,
     // postgres.js retries a refused connection with a backoff that grows to 20 s, so after an
     // outage the pool could stay away for seconds once the server is back; cap it at 250 ms.
