@@ -36,6 +36,11 @@ describe("loadConfig", () => {
     expect(problemsOf({ ...SHARED, DB_PREPARED_STATEMENTS: "sometimes" })).toHaveLength(1);
   });
 
+  it("pipelines queries on a connection unless DB_PIPELINING=false (a transaction pooler)", () => {
+    expect(loadConfig(SHARED).database.pipelining).toBe(true);
+    expect(loadConfig({ ...SHARED, DB_PIPELINING: "false" }).database.pipelining).toBe(false);
+  });
+
   it("leaves the hash concurrency to the cores unless set", () => {
     expect(loadConfig({}).passwordHashConcurrency).toBeUndefined();
     expect(loadConfig({ PASSWORD_HASH_CONCURRENCY: "3" }).passwordHashConcurrency).toBe(3);

@@ -28,6 +28,8 @@ const EnvSchema = z.object({
   // false behind a pooler that cannot keep named statements (PgBouncer before 1.21 in transaction
   // mode): every statement is then parsed and planned on each call (docs/deploy.md).
   DB_PREPARED_STATEMENTS: bool(true),
+  // false behind a transaction pooler: one query at a time on each client connection (docs/deploy.md).
+  DB_PIPELINING: bool(true),
   MIGRATE_ON_START: optionalString.pipe(z.stringbool().optional()),
   ALLOW_EMBEDDED_IN_PRODUCTION: bool(false),
   JWT_SECRET: optionalString,
@@ -135,6 +137,7 @@ function toConfig(env: z.output<typeof EnvSchema>) {
       poolSize: env.DB_POOL_SIZE,
       statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
       preparedStatements: env.DB_PREPARED_STATEMENTS,
+      pipelining: env.DB_PIPELINING,
     },
     migrateOnStart: env.MIGRATE_ON_START ?? embedded,
     jwt: {

@@ -30,8 +30,9 @@ export type Database = {
 };
 
 type DatabaseOptions = Pick<Config, "dataDir"> & {
-  /** `preparedStatements` defaults to on, as DB_PREPARED_STATEMENTS does. */
-  database: Omit<Config["database"], "preparedStatements"> & { preparedStatements?: boolean };
+  /** `preparedStatements` and `pipelining` default to on, as their settings do. */
+  database: Omit<Config["database"], "preparedStatements" | "pipelining"> &
+    Partial<Pick<Config["database"], "preparedStatements" | "pipelining">>;
   /** Open PGlite in memory, optionally from a dumped data directory (tests). */
   memory?: { loadDataDir?: Blob };
 };
@@ -90,6 +91,11 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
     max: options.database.poolSize,
     // Off, every statement (Drizzle's `.prepare(name)` ones too) goes unnamed.
     prepare: options.database.preparedStatements ?? true,
+    // How many queries postgres.js may write on a connection before the first answers (its
+    // default: 100). 0 sends one at a time, which a transaction pooler needs: PgBouncer 1.18 hands
+    // a server connection back at the first answer's end, and the replies to the queries behind
+    // it go to no one (docs/deploy.md). Needs patches/postgres+3.4.9.patch for transactions.
+    ...({ max_pipeline: options.database.pipelining === false ? 0 : 100 } as object),
     connect_timeout: 5,
     // postgres.js retries a refused connection with a backoff that grows to 20 s, so after an
     // outage the pool could stay away for seconds once the server is back; cap it at 250 ms.
