@@ -53,6 +53,7 @@ const specs = (options: BenchOptions, floorScript: string, passwordHash: string)
     PORT: "3101",
     DATABASE_URL: benchUrl(options.adminUrl),
     MIGRATE_ON_START: "false",
+    ...options.stratumEnv,
   }),
   embedded: stratumSpec({
     PORT: "3102",

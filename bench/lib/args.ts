@@ -16,6 +16,8 @@ export type BenchOptions = {
   profile: string | null;
   out: string;
   adminUrl: string;
+  /** Settings added to the Stratum server's environment (`--stratum-env KEY=VALUE`). */
+  stratumEnv: Record<string, string>;
 };
 
 const HELP = `npm run bench -- [options]
@@ -31,6 +33,8 @@ const HELP = `npm run bench -- [options]
                          for 8 and 9 the second profile is Stratum under the REST twin
   --no-profile           skip the extra profiled run
   --out FILE             where to write the results (bench/RESULTS.md)
+  --stratum-env K=V      a setting for the Stratum server, e.g. DB_PREPARED_STATEMENTS=false;
+                         repeatable
 Env: BENCH_DATABASE_URL (postgres://postgres@127.0.0.1:5432/postgres): the server on which
 the database stratum_bench is dropped, created and seeded.`;
 
@@ -40,6 +44,12 @@ function positive(name: string, value: string | undefined, fallback: number): nu
   if (!Number.isFinite(number) || number <= 0)
     throw new Error(`--${name} must be a positive number`);
   return number;
+}
+
+function setting(text: string): [string, string] {
+  const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(text);
+  if (!match) throw new Error(`--stratum-env must be KEY=VALUE, got ${text}`);
+  return [match[1] as string, match[2] as string];
 }
 
 export function parseOptions(argv: string[]): BenchOptions {
@@ -57,6 +67,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       profile: { type: "string" },
       "no-profile": { type: "boolean" },
       out: { type: "string" },
+      "stratum-env": { type: "string", multiple: true },
       help: { type: "boolean" },
     },
   });
@@ -83,5 +94,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     profile: !values["no-profile"] && only.includes(profiled) ? profiled : null,
     out: values.out ?? "bench/RESULTS.md",
     adminUrl: process.env.BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres",
+    stratumEnv: Object.fromEntries((values["stratum-env"] ?? []).map(setting)),
   };
 }
