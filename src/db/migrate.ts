@@ -47,29 +47,29 @@ export async function migrate(database: Database): Promise<void> {
  * migration stamped after the latest record, each with its hash), run inside one transaction
  * behind the lock. Drizzle's migrator cannot be handed a transaction, and it creates its table
  * and reads the latest record before opening its own.
+ *
+ * verify: raw-sql-allowed — `unsafe` runs only the statements of the committed migration files,
+ * as Drizzle's migrator does with `sql.raw`.
  */
 async function migratePostgresLocked(client: postgres.Sql, config: MigrationConfig) {
   const migrations = readMigrationFiles(config);
-  const table = `"${MIGRATIONS_SCHEMA}"."${MIGRATIONS_TABLE}"`;
   await client.begin(async (tx) => {
+    const table = tx`${tx(MIGRATIONS_SCHEMA)}.${tx(MIGRATIONS_TABLE)}`;
     // A request-sized statement timeout would cancel a waiting starter, or a long index build.
-    await tx.unsafe("set local statement_timeout = 0");
-    await tx.unsafe("select pg_advisory_xact_lock($1)", [MIGRATION_LOCK_KEY]);
-    await tx.unsafe(`create schema if not exists "${MIGRATIONS_SCHEMA}"`);
-    await tx.unsafe(
-      `create table if not exists ${table} (id serial primary key, hash text not null, created_at bigint)`,
-    );
-    const [last] = await tx.unsafe<{ created_at: string | null }[]>(
-      `select created_at from ${table} order by created_at desc limit 1`,
-    );
+    await tx`set local statement_timeout = 0`;
+    await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`;
+    await tx`create schema if not exists ${tx(MIGRATIONS_SCHEMA)}`;
+    await tx`create table if not exists ${table} (
+      id serial primary key, hash text not null, created_at bigint
+    )`;
+    const [last] = await tx<{ created_at: string | null }[]>`
+      select created_at from ${table} order by created_at desc limit 1`;
     const lastApplied = last?.created_at == null ? undefined : Number(last.created_at);
     for (const migration of migrations) {
       if (lastApplied !== undefined && migration.folderMillis <= lastApplied) continue;
       for (const statement of migration.sql) await tx.unsafe(statement);
-      await tx.unsafe(`insert into ${table} (hash, created_at) values ($1, $2)`, [
-        migration.hash,
-        migration.folderMillis,
-      ]);
+      await tx`insert into ${table} (hash, created_at)
+        values (${migration.hash}, ${migration.folderMillis})`;
     }
   });
 }
