@@ -178,11 +178,23 @@ describe("productionWarnings", () => {
       WORKER_MODE: "inline",
       REDIS_URL: "redis://cache.internal:6379",
       TRUST_PROXY: "1",
+      SHUTDOWN_DRAIN_MS: "1000",
       APP_URL: "https://app.example.com",
       S3_BUCKET: "exports",
       METRICS_PORT: "9464",
     });
     expect(productionWarnings(config)).toEqual([]);
+  });
+
+  it("asks for a drain on SIGTERM behind a proxy", () => {
+    const behindProxy = { ...PRODUCTION, TRUST_PROXY: "1" };
+    const drain = (env: Record<string, string>) =>
+      productionWarnings(loadConfig(env)).filter((w) => w.startsWith("SHUTDOWN_DRAIN_MS"));
+    expect(drain(behindProxy)).toEqual([
+      expect.stringMatching(/^SHUTDOWN_DRAIN_MS is 0 behind a proxy \(TRUST_PROXY\): /),
+    ]);
+    expect(drain({ ...behindProxy, SHUTDOWN_DRAIN_MS: "1000" })).toEqual([]);
+    expect(drain(PRODUCTION)).toEqual([]);
   });
 
   it("skips what a single embedded process does not need, and says nothing outside production", () => {

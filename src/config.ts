@@ -285,6 +285,12 @@ export function productionWarnings(config: Config): string[] {
         "proxy's address in rate limits and audit events; set it to the number of proxies in front",
     ],
     [
+      config.trustedProxies > 0 && config.shutdownDrainMs === 0,
+      "SHUTDOWN_DRAIN_MS is 0 behind a proxy (TRUST_PROXY): on SIGTERM this process stops " +
+        "serving at once, and requests the load balancer sends before its next health check " +
+        "fail; set it above the check's interval × fall (docs/deploy.md)",
+    ],
+    [
       isLocalUrl(config.appUrl),
       `APP_URL is ${config.appUrl}: links in verification and password-reset mail point to ` +
         "localhost; set it to the public address",
