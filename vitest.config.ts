@@ -14,7 +14,7 @@ export default defineConfig({
       "bench/**/*.test.ts",
       "packages/*/test/**/*.test.ts",
     ],
-    exclude: ["test/faults/**", "test/browser/**", "**/node_modules/**"],
+    exclude: ["test/faults/**", "test/topology/**", "test/browser/**", "**/node_modules/**"],
     globalSetup: ["test/global-setup.ts"],
     pool: "forks",
     // Files in one worker share its database (PGlite costs seconds and ~0.8 GB per instance);

@@ -60,6 +60,7 @@ const specs = (
     DATABASE_URL: benchUrl(options.adminUrl),
     MIGRATE_ON_START: "false",
     ...tracing,
+    ...options.stratumEnv,
   }),
   embedded: stratumSpec({
     PORT: "3102",

@@ -29,6 +29,18 @@ describe("loadConfig", () => {
     expect(asked.migrateOnStart).toBe(true);
   });
 
+  it("prepares statements unless DB_PREPARED_STATEMENTS=false (a pooler that cannot keep them)", () => {
+    expect(loadConfig(SHARED).database.preparedStatements).toBe(true);
+    const off = loadConfig({ ...SHARED, DB_PREPARED_STATEMENTS: "false" });
+    expect(off.database.preparedStatements).toBe(false);
+    expect(problemsOf({ ...SHARED, DB_PREPARED_STATEMENTS: "sometimes" })).toHaveLength(1);
+  });
+
+  it("pipelines queries on a connection unless DB_PIPELINING=false (a transaction pooler)", () => {
+    expect(loadConfig(SHARED).database.pipelining).toBe(true);
+    expect(loadConfig({ ...SHARED, DB_PIPELINING: "false" }).database.pipelining).toBe(false);
+  });
+
   it("leaves the hash concurrency to the cores unless set", () => {
     expect(loadConfig({}).passwordHashConcurrency).toBeUndefined();
     expect(loadConfig({ PASSWORD_HASH_CONCURRENCY: "3" }).passwordHashConcurrency).toBe(3);
@@ -166,11 +178,23 @@ describe("productionWarnings", () => {
       WORKER_MODE: "inline",
       REDIS_URL: "redis://cache.internal:6379",
       TRUST_PROXY: "1",
+      SHUTDOWN_DRAIN_MS: "1000",
       APP_URL: "https://app.example.com",
       S3_BUCKET: "exports",
       METRICS_PORT: "9464",
     });
     expect(productionWarnings(config)).toEqual([]);
+  });
+
+  it("asks for a drain on SIGTERM behind a proxy", () => {
+    const behindProxy = { ...PRODUCTION, TRUST_PROXY: "1" };
+    const drain = (env: Record<string, string>) =>
+      productionWarnings(loadConfig(env)).filter((w) => w.startsWith("SHUTDOWN_DRAIN_MS"));
+    expect(drain(behindProxy)).toEqual([
+      expect.stringMatching(/^SHUTDOWN_DRAIN_MS is 0 behind a proxy \(TRUST_PROXY\): /),
+    ]);
+    expect(drain({ ...behindProxy, SHUTDOWN_DRAIN_MS: "1000" })).toEqual([]);
+    expect(drain(PRODUCTION)).toEqual([]);
   });
 
   it("skips what a single embedded process does not need, and says nothing outside production", () => {

@@ -25,6 +25,11 @@ const EnvSchema = z.object({
   ),
   DB_POOL_SIZE: int(1, 500, 10),
   DB_STATEMENT_TIMEOUT_MS: int(100, 600_000, 5_000),
+  // false behind a pooler that cannot keep named statements (PgBouncer before 1.21 in transaction
+  // mode): every statement is then parsed and planned on each call (docs/deploy.md).
+  DB_PREPARED_STATEMENTS: bool(true),
+  // false behind a transaction pooler: one query at a time on each client connection (docs/deploy.md).
+  DB_PIPELINING: bool(true),
   MIGRATE_ON_START: optionalString.pipe(z.stringbool().optional()),
   ALLOW_EMBEDDED_IN_PRODUCTION: bool(false),
   JWT_SECRET: optionalString,
@@ -161,6 +166,8 @@ function toConfig(env: z.output<typeof EnvSchema>) {
       embedded,
       poolSize: env.DB_POOL_SIZE,
       statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
+      preparedStatements: env.DB_PREPARED_STATEMENTS,
+      pipelining: env.DB_PIPELINING,
     },
     migrateOnStart: env.MIGRATE_ON_START ?? embedded,
     jwt: {
@@ -331,6 +338,12 @@ export function productionWarnings(config: Config): string[] {
       config.trustedProxies === 0,
       "TRUST_PROXY is not set: behind a load balancer or reverse proxy every client has the " +
         "proxy's address in rate limits and audit events; set it to the number of proxies in front",
+    ],
+    [
+      config.trustedProxies > 0 && config.shutdownDrainMs === 0,
+      "SHUTDOWN_DRAIN_MS is 0 behind a proxy (TRUST_PROXY): on SIGTERM this process stops " +
+        "serving at once, and requests the load balancer sends before its next health check " +
+        "fail; set it above the check's interval × fall (docs/deploy.md)",
     ],
     [
       isLocalUrl(config.appUrl),

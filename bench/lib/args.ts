@@ -18,6 +18,8 @@ export type BenchOptions = {
   adminUrl: string;
   /** Stratum traces every request to a local OTLP receiver (OTEL_EXPORTER_OTLP_ENDPOINT). */
   tracing: boolean;
+  /** Settings added to the Stratum server's environment (`--stratum-env KEY=VALUE`). */
+  stratumEnv: Record<string, string>;
 };
 
 const HELP = `npm run bench -- [options]
@@ -34,6 +36,8 @@ const HELP = `npm run bench -- [options]
   --no-profile           skip the extra profiled run
   --out FILE             where to write the results (bench/RESULTS.md)
   --tracing              Stratum sends traces to a local OTLP/HTTP receiver that discards them
+  --stratum-env K=V      a setting for the Stratum server, e.g. DB_PREPARED_STATEMENTS=false;
+                         repeatable
 Env: BENCH_DATABASE_URL (postgres://postgres@127.0.0.1:5432/postgres): the server on which
 the database stratum_bench is dropped, created and seeded.`;
 
@@ -43,6 +47,12 @@ function positive(name: string, value: string | undefined, fallback: number): nu
   if (!Number.isFinite(number) || number <= 0)
     throw new Error(`--${name} must be a positive number`);
   return number;
+}
+
+function setting(text: string): [string, string] {
+  const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(text);
+  if (!match) throw new Error(`--stratum-env must be KEY=VALUE, got ${text}`);
+  return [match[1] as string, match[2] as string];
 }
 
 export function parseOptions(argv: string[]): BenchOptions {
@@ -61,6 +71,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       "no-profile": { type: "boolean" },
       out: { type: "string" },
       tracing: { type: "boolean" },
+      "stratum-env": { type: "string", multiple: true },
       help: { type: "boolean" },
     },
   });
@@ -88,5 +99,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     out: values.out ?? "bench/RESULTS.md",
     adminUrl: process.env.BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres",
     tracing: values.tracing ?? false,
+    stratumEnv: Object.fromEntries((values["stratum-env"] ?? []).map(setting)),
   };
 }

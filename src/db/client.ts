@@ -31,7 +31,10 @@ export type Database = {
   close(): Promise<void>;
 };
 
-type DatabaseOptions = Pick<Config, "dataDir" | "database"> & {
+type DatabaseOptions = Pick<Config, "dataDir"> & {
+  /** `preparedStatements` and `pipelining` default to on, as their settings do. */
+  database: Omit<Config["database"], "preparedStatements" | "pipelining"> &
+    Partial<Pick<Config["database"], "preparedStatements" | "pipelining">>;
   /** Open PGlite in memory, optionally from a dumped data directory (tests). */
   memory?: { loadDataDir?: Blob };
   /** With tracing on, every statement Drizzle sends is a span (src/db/traced.ts). */
@@ -92,6 +95,13 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
 function openPostgres(url: string, options: DatabaseOptions): Database {
   const client = postgres(url, {
     max: options.database.poolSize,
+    // Off, every statement (Drizzle's `.prepare(name)` ones too) goes unnamed.
+    prepare: options.database.preparedStatements ?? true,
+    // How many queries postgres.js may write on a connection before the first answers (its
+    // default: 100). 0 sends one at a time, which a transaction pooler needs: PgBouncer 1.18 hands
+    // a server connection back at the first answer's end, and the replies to the queries behind
+    // it go to no one (docs/deploy.md). Needs patches/postgres+3.4.9.patch for transactions.
+    ...({ max_pipeline: options.database.pipelining === false ? 0 : 100 } as object),
     connect_timeout: 5,
     // postgres.js retries a refused connection with a backoff that grows to 20 s, so after an
     // outage the pool could stay away for seconds once the server is back; cap it at 250 ms.

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
+import { readMigrationFiles } from "drizzle-orm/migrator";
 import { describe, expect, it } from "vitest";
 import { createScratchPostgres, testDataDir } from "../../test/helpers/database.ts";
 import { type Database, openDatabase } from "./client.ts";
@@ -53,6 +54,40 @@ describe("migrate", () => {
         database: { url, embedded: false, poolSize: 4, statementTimeoutMs: 10_000 },
       });
       await expectMigratesTwice(database, true);
+    },
+  );
+
+  it.runIf(process.env.TEST_DATABASE_URL)(
+    "migrates once when three processes start at once, and leaves no lock behind",
+    async () => {
+      const url = await createScratchPostgres(process.env.TEST_DATABASE_URL as string, "migrate3");
+      // Each its own client of one connection, as three processes would be.
+      const starters = await Promise.all(
+        [1, 2, 3].map(() =>
+          openDatabase({
+            dataDir: testDataDir,
+            database: { url, embedded: false, poolSize: 1, statementTimeoutMs: 10_000 },
+          }),
+        ),
+      );
+      try {
+        await Promise.all(starters.map((database) => migrate(database)));
+        const [database] = starters as [Database];
+        const rows = await database.rows<{ hash: string; created_at: string }>(
+          sql`select hash, created_at from drizzle.__drizzle_migrations order by id`,
+        );
+        const committed = readMigrationFiles({ migrationsFolder });
+        expect(rows.map((row) => [row.hash, Number(row.created_at)])).toEqual(
+          committed.map((migration) => [migration.hash, migration.folderMillis]),
+        );
+        const locks = await database.rows<{ count: number }>(
+          sql`select count(*)::int as count from pg_locks where locktype = 'advisory'
+              and database = (select oid from pg_database where datname = current_database())`,
+        );
+        expect(locks[0]?.count).toBe(0);
+      } finally {
+        await Promise.all(starters.map((database) => database.close()));
+      }
     },
   );
 });

@@ -2,10 +2,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
+import { type MigrationConfig, readMigrationFiles } from "drizzle-orm/migrator";
 import type { PgliteDatabase } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
-import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
-import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
+import type postgres from "postgres";
 import type { Logger } from "../lib/logger.ts";
 import type { Database } from "./client.ts";
 
@@ -20,8 +20,12 @@ const MIGRATIONS_TABLE = "__drizzle_migrations";
 const MIGRATION_LOCK_KEY = 7_201_114_026;
 
 /**
- * Applies pending migrations. On PostgreSQL an advisory lock makes concurrent starters
- * (several replicas, a CLI) wait for each other instead of racing.
+ * Applies pending migrations. On PostgreSQL the whole run is one transaction that first takes a
+ * transaction-scoped advisory lock, so concurrent starters (several replicas, a CLI) wait for each
+ * other instead of racing, and the lock ends with the transaction whatever happens. A session
+ * lock (`pg_advisory_lock`) is not safe behind PgBouncer in transaction mode: the lock, the
+ * migration and the unlock may run on different server connections, and a lock left on one blocks
+ * the next migrator for as long as PgBouncer keeps that connection (docs/deploy.md, "Migrations").
  */
 export async function migrate(database: Database): Promise<void> {
   if (!existsSync(journalPath)) return;
@@ -34,16 +38,40 @@ export async function migrate(database: Database): Promise<void> {
     await migratePglite(database.db as unknown as PgliteDatabase, config);
     return;
   }
-  const sql = database.sql;
-  if (!sql) throw new Error("PostgreSQL client missing");
-  const lock = await sql.reserve();
-  try {
-    await lock`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
-    await migratePostgres(database.db as unknown as PostgresJsDatabase, config);
-  } finally {
-    await lock`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.catch(() => {});
-    lock.release();
-  }
+  if (!database.sql) throw new Error("PostgreSQL client missing");
+  await migratePostgresLocked(database.sql, config);
+}
+
+/**
+ * Drizzle's own rule and bookkeeping (its postgres-js migrator: the same table, applying every
+ * migration stamped after the latest record, each with its hash), run inside one transaction
+ * behind the lock. Drizzle's migrator cannot be handed a transaction, and it creates its table
+ * and reads the latest record before opening its own.
+ *
+ * verify: raw-sql-allowed — `unsafe` runs only the statements of the committed migration files,
+ * as Drizzle's migrator does with `sql.raw`.
+ */
+async function migratePostgresLocked(client: postgres.Sql, config: MigrationConfig) {
+  const migrations = readMigrationFiles(config);
+  await client.begin(async (tx) => {
+    const table = tx`${tx(MIGRATIONS_SCHEMA)}.${tx(MIGRATIONS_TABLE)}`;
+    // A request-sized statement timeout would cancel a waiting starter, or a long index build.
+    await tx`set local statement_timeout = 0`;
+    await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`;
+    await tx`create schema if not exists ${tx(MIGRATIONS_SCHEMA)}`;
+    await tx`create table if not exists ${table} (
+      id serial primary key, hash text not null, created_at bigint
+    )`;
+    const [last] = await tx<{ created_at: string | null }[]>`
+      select created_at from ${table} order by created_at desc limit 1`;
+    const lastApplied = last?.created_at == null ? undefined : Number(last.created_at);
+    for (const migration of migrations) {
+      if (lastApplied !== undefined && migration.folderMillis <= lastApplied) continue;
+      for (const statement of migration.sql) await tx.unsafe(statement);
+      await tx`insert into ${table} (hash, created_at)
+        values (${migration.hash}, ${migration.folderMillis})`;
+    }
+  });
 }
 
 /** The `when` stamp of every migration committed with the code, from drizzle-kit's journal. */

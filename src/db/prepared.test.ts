@@ -258,3 +258,48 @@ describe.runIf(process.env.TEST_DATABASE_URL)("prepared statements on PostgreSQL
     }
   });
 });
+
+// DB_PREPARED_STATEMENTS=false, for a pooler that cannot keep named statements (docs/deploy.md):
+// the same calls answer the same, and nothing is left prepared on the connection.
+describe.runIf(process.env.TEST_DATABASE_URL)("prepared statements turned off", () => {
+  it("run every statement unnamed, `prepared` ones and transactions included", async () => {
+    const url = await createScratchPostgres(process.env.TEST_DATABASE_URL as string, "noprep");
+    const database = await openDatabase({
+      dataDir: testDataDir,
+      database: {
+        url,
+        embedded: false,
+        poolSize: 1,
+        statementTimeoutMs: 10_000,
+        preparedStatements: false,
+      },
+    });
+    try {
+      await migrate(database);
+      const { db } = database;
+      const [ada] = await db
+        .insert(users)
+        .values({ email: "ada@example.com", name: "Ada", passwordHash: "x" })
+        .returning({ id: users.id });
+      const byEmail = prepared(db, "test_noprep_by_email", (executor) =>
+        executor
+          .select({ id: users.id })
+          .from(users)
+          .where(eq(users.email, p("email"))),
+      );
+      expect(await byEmail({ email: "ada@example.com" })).toEqual([{ id: ada?.id }]);
+      expect(await byEmail({ email: "ada@example.com" })).toEqual([{ id: ada?.id }]);
+      expect(await db.transaction((tx) => byEmail({ email: "ada@example.com" }, tx))).toEqual([
+        { id: ada?.id },
+      ]);
+      const client = database.sql as NonNullable<Database["sql"]>;
+      await client`select ${1}::int as one`;
+      const statements = await database.rows<{ count: number }>(
+        sql`select count(*)::int as count from pg_prepared_statements`,
+      );
+      expect(statements[0]?.count).toBe(0);
+    } finally {
+      await database.close();
+    }
+  });
+});

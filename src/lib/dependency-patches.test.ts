@@ -23,6 +23,9 @@ describe("missingPatches", () => {
       "postgres is installed without patches/postgres+3.4.9.patch (its pool slows down with " +
         "every query while it stays busy): run `npx patch-package`, or reinstall with scripts " +
         "enabled (`npm ci`)",
+      "postgres is installed without patches/postgres+3.4.9.patch (with DB_PIPELINING=false " +
+        "every transaction fails with UNSAFE_TRANSACTION): run `npx patch-package`, or " +
+        "reinstall with scripts enabled (`npm ci`)",
     ]);
   });
 

@@ -21,6 +21,13 @@ export const REQUIRED_PATCHES: readonly RequiredPatch[] = [
     patch: "patches/postgres+3.4.9.patch",
     effect: "its pool slows down with every query while it stays busy",
   },
+  {
+    name: "postgres",
+    file: "connection.js",
+    marker: "postgres-begin-reserve fix",
+    patch: "patches/postgres+3.4.9.patch",
+    effect: "with DB_PIPELINING=false every transaction fails with UNSAFE_TRANSACTION",
+  },
 ];
 
 type Resolve = (specifier: string) => string;

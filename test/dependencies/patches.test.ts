@@ -13,8 +13,9 @@ vi.setConfig({ testTimeout: 90_000 });
 
 // The package's three builds: ES modules, CommonJS, and Cloudflare Workers.
 const QUEUE_FILES = ["src/queue.js", "cjs/src/queue.js", "cf/src/queue.js"];
+const CONNECTION_FILES = ["src/connection.js", "cjs/src/connection.js", "cf/src/connection.js"];
 const installed = (file: string) => readFileSync(join(ROOT, "node_modules/postgres", file), "utf8");
-const [queuePatch] = REQUIRED_PATCHES;
+const [queuePatch, beginPatch] = REQUIRED_PATCHES;
 
 const copies: string[] = [];
 afterAll(() => {
@@ -30,19 +31,26 @@ describe("patches/ (patch-package, run by postinstall)", () => {
   it("applies to the released packages and leaves exactly the installed files", () => {
     const dir = released();
     const inCopy = (file: string) => readFileSync(join(dir, "node_modules/postgres", file), "utf8");
-    for (const file of QUEUE_FILES) {
-      expect(inCopy(file)).not.toContain(queuePatch?.marker);
-      expect(installed(file)).toContain(queuePatch?.marker);
+    const patched: [string[], string | undefined][] = [
+      [QUEUE_FILES, queuePatch?.marker],
+      [CONNECTION_FILES, beginPatch?.marker],
+    ];
+    for (const [files, marker] of patched) {
+      for (const file of files) {
+        expect(inCopy(file)).not.toContain(marker);
+        expect(installed(file)).toContain(marker);
+      }
     }
+    const files = [...QUEUE_FILES, ...CONNECTION_FILES];
 
     const applied = patchPackage(dir, ["--error-on-fail"]);
     expect(applied.output).toContain("postgres@3.4.9 ✔");
     expect(applied.code).toBe(0);
-    for (const file of QUEUE_FILES) expect(inCopy(file)).toBe(installed(file));
+    for (const file of files) expect(inCopy(file)).toBe(installed(file));
 
     // A second install finds the patch applied and changes nothing.
     expect(patchPackage(dir, ["--error-on-fail"]).code).toBe(0);
-    for (const file of QUEUE_FILES) expect(inCopy(file)).toBe(installed(file));
+    for (const file of files) expect(inCopy(file)).toBe(installed(file));
   });
 
   it("fails the install when a patch no longer applies, and verify on another version", () => {
@@ -197,6 +205,33 @@ describe("postgres.js with the patched queue, through its public API", () => {
   }, 30_000);
 });
 
+// DB_PIPELINING=false (src/db/client.ts): one query at a time per connection, for a transaction
+// pooler. Released, sql.begin() never reserved its connection then (porsager/postgres#1210).
+describe.runIf(process.env.TEST_DATABASE_URL)("postgres.js with max_pipeline 0, as patched", () => {
+  it("runs transactions and concurrent queries", async () => {
+    const options = { max: 2, max_pipeline: 0, onnotice: () => {} } as object;
+    const sql = postgres(process.env.TEST_DATABASE_URL as string, options);
+    try {
+      const inTransaction = await sql.begin(async (tx) => {
+        const [a] = await tx`select txid_current() as id`;
+        const [b] = await tx`select txid_current() as id`;
+        return a?.id === b?.id;
+      });
+      expect(inTransaction).toBe(true);
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => sql`select ${i}::int as i`.then(([row]) => row?.i)),
+      );
+      expect(answers).toEqual(Array.from({ length: 20 }, (_, i) => i));
+      const transactions = await Promise.all(
+        Array.from({ length: 5 }, (_, i) => sql.begin((tx) => tx`select ${i}::int as i`)),
+      );
+      expect(transactions.map(([row]) => row?.i)).toEqual([0, 1, 2, 3, 4]);
+    } finally {
+      await sql.end({ timeout: 5 });
+    }
+  });
+});
+
 describe("server and worker start-up", () => {
   // `import "postgres"` (and so the start-up check) resolved to a released copy.
   function start(entry: string, dir: string): ChildProcess & { output(): string } {
@@ -250,9 +285,10 @@ register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)})
     return lines();
   }
 
-  it("logs one error line naming the fix when postgres.js lacks its patch", async () => {
+  it("logs an error line per fix naming it when postgres.js lacks its patch", async () => {
     const dir = released();
-    const expected = [expect.stringMatching(/^postgres is installed without patches\/postgres/)];
+    const line = expect.stringMatching(/^postgres is installed without patches\/postgres/);
+    const expected = REQUIRED_PATCHES.map(() => line);
     expect(await patchErrors(start("src/server.ts", dir))).toEqual(expected);
     expect(await patchErrors(start("src/worker.ts", dir))).toEqual(expected);
   });
