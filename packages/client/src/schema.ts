@@ -140,6 +140,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/sessions/end-others": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End every session of yours but this one (sign out everywhere else) */
+        post: operations["endOtherSessions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/sessions/{id}": {
         parameters: {
             query?: never;
@@ -536,7 +553,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** @enum {string} */
-            type: "user_registered" | "login_succeeded" | "login_failed" | "session_refreshed" | "refresh_token_reused" | "logout" | "password_changed" | "password_check_failed" | "password_reset" | "email_verified" | "session_revoked" | "user_disabled" | "user_enabled" | "role_changed";
+            type: "user_registered" | "login_succeeded" | "login_failed" | "session_refreshed" | "refresh_token_reused" | "logout" | "password_changed" | "password_check_failed" | "password_reset" | "email_verified" | "session_revoked" | "other_sessions_ended" | "user_disabled" | "user_enabled" | "role_changed";
             userId: string | null;
             ip: string | null;
             userAgent: string | null;
@@ -919,6 +936,11 @@ export interface components {
             items: components["schemas"]["Session"][];
             /** @description Pass as `cursor` for the next page; null at the end */
             nextCursor: string | null;
+        };
+        /** @description Your other sessions are over; this one goes on */
+        SessionsEnded: {
+            /** @description How many sessions this call ended (0 when none) */
+            sessionsEnded: number;
         };
         ShoppingList: {
             items: {
@@ -1582,6 +1604,92 @@ export interface operations {
                 };
             };
             /** @description Service Unavailable. `database_unavailable` or `timeout`: retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    endOtherSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionsEnded"];
+                };
+            };
+            /** @description Bad Request. `invalid_json`: the body is not JSON; `invalid_text`: text that cannot be stored. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized. `unauthorized`: no Bearer access token; `invalid_token`: it does not verify. */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large. `body_too_large`: the body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests. `rate_limited`: too many attempts; see `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable. `database_unavailable` or `timeout`: retry after `Retry-After` seconds; `rate_limit_unavailable`: the rate-limit store does not answer. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */

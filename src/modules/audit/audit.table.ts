@@ -13,6 +13,7 @@ export const AUDIT_EVENT_TYPES = [
   "password_reset",
   "email_verified",
   "session_revoked",
+  "other_sessions_ended",
   "user_disabled",
   "user_enabled",
   "role_changed",

@@ -9,6 +9,7 @@ import {
   ForgotPasswordBody,
   ResetPasswordBody,
   SessionParams,
+  SessionsEndedSchema,
   SessionsPageSchema,
   TokenBody,
 } from "./auth.schema.ts";
@@ -155,6 +156,21 @@ export const accountRoutes: FastifyPluginAsyncZod<Options> = async (app, options
       },
     },
     async (request) => sessions.list(actorOf(request), request.query),
+  );
+
+  app.post(
+    "/api/auth/sessions/end-others",
+    {
+      config: { auth: "required" },
+      preValidation: limits.endSessions,
+      schema: {
+        operationId: "endOtherSessions",
+        tags,
+        summary: "End every session of yours but this one (sign out everywhere else)",
+        response: { 200: SessionsEndedSchema },
+      },
+    },
+    async (request) => sessions.endOthers(actorOf(request), requestContext(request)),
   );
 
   app.delete(

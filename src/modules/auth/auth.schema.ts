@@ -132,4 +132,10 @@ export const SessionSchema = z
   .meta({ id: "Session" });
 export type SessionView = z.infer<typeof SessionSchema>;
 
+export const SessionsEndedSchema = z
+  .object({
+    sessionsEnded: z.number().int().describe("How many sessions this call ended (0 when none)"),
+  })
+  .meta({ id: "SessionsEnded", description: "Your other sessions are over; this one goes on" });
+
 export const SessionsPageSchema = pageSchema(SessionSchema);

@@ -232,6 +232,28 @@ export function createSessionsService(deps: SessionsDeps) {
       });
     },
 
+    /** Ends every session of the caller but the one the call came with ("sign out elsewhere"). */
+    async endOthers(actor: Actor, context: RequestContext): Promise<{ sessionsEnded: number }> {
+      return db.transaction(async (tx) => {
+        const ended = await repo.revoke(
+          { userId: actor.userId, exceptId: actor.sessionId },
+          "other_sessions_ended",
+          clock.now(),
+          tx,
+        );
+        await audit.record(
+          {
+            type: "other_sessions_ended",
+            userId: actor.userId,
+            context,
+            data: { sessionId: actor.sessionId, sessionsEnded: ended.length },
+          },
+          tx,
+        );
+        return { sessionsEnded: ended.length };
+      });
+    },
+
     purgeExpired: (now: Date = clock.now()) => repo.purgeExpired(now),
   };
 }
