@@ -2607,6 +2607,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Forbidden. `email_not_verified`: REQUIRE_VERIFIED_EMAIL is on and the email is not verified. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Payload Too Large. `body_too_large`: the body is over the size limit. */
             413: {
                 headers: {
@@ -2753,7 +2762,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden. `not_recipe_author`: only the author or an administrator may delete it. */
+            /** @description Forbidden. `email_not_verified`: REQUIRE_VERIFIED_EMAIL is on and the email is not verified; `not_recipe_author`: only the author or an administrator may delete it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2867,7 +2876,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden. `not_recipe_author`: only the author or an administrator may change it. */
+            /** @description Forbidden. `email_not_verified`: REQUIRE_VERIFIED_EMAIL is on and the email is not verified; `not_recipe_author`: only the author or an administrator may change it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2978,7 +2987,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden. `cannot_rate_own_recipe`: authors do not rate their own recipes. */
+            /** @description Forbidden. `email_not_verified`: REQUIRE_VERIFIED_EMAIL is on and the email is not verified; `cannot_rate_own_recipe`: authors do not rate their own recipes. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3068,6 +3077,15 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden. `email_not_verified`: REQUIRE_VERIFIED_EMAIL is on and the email is not verified. */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3237,6 +3255,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Forbidden. `email_not_verified`: REQUIRE_VERIFIED_EMAIL is on and the email is not verified. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not Found. The resource does not exist or the caller may not see it; `recipe_not_found`: no such recipe, or a private one of someone else. */
             404: {
                 headers: {
@@ -3318,6 +3345,15 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden. `email_not_verified`: REQUIRE_VERIFIED_EMAIL is on and the email is not verified. */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3655,6 +3691,15 @@ export interface operations {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden. `email_not_verified`: REQUIRE_VERIFIED_EMAIL is on and the email is not verified. */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

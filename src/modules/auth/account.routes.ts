@@ -37,6 +37,7 @@ export const accountRoutes: FastifyPluginAsyncZod<Options> = async (app, options
     {
       config: {
         auth: "required",
+        allowUnverifiedEmail: true,
         errors: {
           403: "`invalid_password`: the current password is wrong",
           429: "the account's failed-password budget is spent",
@@ -125,7 +126,7 @@ export const accountRoutes: FastifyPluginAsyncZod<Options> = async (app, options
   app.post(
     "/api/auth/email/resend",
     {
-      config: { auth: "required" },
+      config: { auth: "required", allowUnverifiedEmail: true },
       preValidation: limits.resend,
       schema: {
         operationId: "resendVerificationEmail",
@@ -161,7 +162,7 @@ export const accountRoutes: FastifyPluginAsyncZod<Options> = async (app, options
   app.post(
     "/api/auth/sessions/end-others",
     {
-      config: { auth: "required" },
+      config: { auth: "required", allowUnverifiedEmail: true },
       preValidation: limits.endSessions,
       schema: {
         operationId: "endOtherSessions",
@@ -178,6 +179,7 @@ export const accountRoutes: FastifyPluginAsyncZod<Options> = async (app, options
     {
       config: {
         auth: "required",
+        allowUnverifiedEmail: true,
         errors: { 404: "`session_not_found`: no such session of yours" },
       },
       schema: {

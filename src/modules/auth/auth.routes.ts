@@ -102,7 +102,7 @@ export const authRoutes: FastifyPluginAsyncZod<Options> = async (app, options) =
   app.post(
     "/api/auth/logout",
     {
-      config: { auth: "required" },
+      config: { auth: "required", allowUnverifiedEmail: true },
       schema: {
         operationId: "logout",
         tags,
@@ -134,7 +134,7 @@ export const authRoutes: FastifyPluginAsyncZod<Options> = async (app, options) =
   app.patch(
     "/api/auth/me",
     {
-      config: { auth: "required" },
+      config: { auth: "required", allowUnverifiedEmail: true },
       schema: {
         operationId: "updateMe",
         tags,

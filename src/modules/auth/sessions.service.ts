@@ -158,7 +158,12 @@ export function createSessionsService(deps: SessionsDeps) {
       }
       const session = await repo.findActive(claims.sessionId, clock.now());
       if (!session || session.userId !== claims.userId || session.disabledAt) throw invalidToken();
-      return { userId: session.userId, role: session.role, sessionId: session.id };
+      return {
+        userId: session.userId,
+        role: session.role,
+        sessionId: session.id,
+        emailVerified: session.emailVerifiedAt !== null,
+      };
     },
 
     /** The session id a refresh token belongs to, if the token is known. */
