@@ -19,6 +19,8 @@ import { createAuditService } from "./modules/audit/audit.service.ts";
 import { type AuthMailer, authMailTemplates } from "./modules/auth/auth.mail.ts";
 import { createAuthService } from "./modules/auth/auth.service.ts";
 import { createDeviceTokens } from "./modules/auth/device-tokens.ts";
+import { noticeMailTemplates } from "./modules/auth/notices.mail.ts";
+import { createNoticesService } from "./modules/auth/notices.service.ts";
 import { createRecoveryService } from "./modules/auth/recovery.service.ts";
 import { createSessionsRepository } from "./modules/auth/sessions.repository.ts";
 import { createSessionsService } from "./modules/auth/sessions.service.ts";
@@ -145,11 +147,14 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     clock,
   });
   const adminUsers = createAdminUsersService({ db, usersRepository, sessions, audit, clock });
-  mailTemplates.add(...authMailTemplates);
+  mailTemplates.add(...authMailTemplates, ...noticeMailTemplates);
   // Jobs carry ids: the link job issues the token and sends the mail in the worker.
   const authMailer: AuthMailer = {
     async enqueue(job, tx) {
       await jobSystem.queue.send("auth.send-link", job, { tx: tx as Tx });
+    },
+    async notify(job, tx) {
+      await jobSystem.queue.send("auth.notify", job, { tx: tx as Tx });
     },
     deliverOnce: (key, compose) => mailer.deliverOnce(key, compose),
   };
@@ -165,7 +170,17 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     appUrl: config.appUrl,
   });
   const deviceTokens = createDeviceTokens(jwt, clock);
-  const auth = createAuthService({ db, users, sessions, recovery, audit, deviceTokens });
+  const auth = createAuthService({
+    db,
+    users,
+    sessions,
+    recovery,
+    audit,
+    deviceTokens,
+    mailer: authMailer,
+    clock,
+  });
+  const notices = createNoticesService({ users, sessions, mailer: authMailer });
   const usersAccount = createUsersAccountService({ db, usersRepository, sessions, audit, clock });
   const recipesAccount = createRecipesAccountService({ db, recipesRepository });
 
@@ -260,6 +275,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     users,
     adminUsers,
     sessions,
+    notices,
     recovery,
     auth,
     usersAccount,

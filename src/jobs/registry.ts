@@ -1,5 +1,5 @@
 import { deleteAccountJob } from "../modules/account-deletion/account-deletion.jobs.ts";
-import { sendAuthLinkJob } from "../modules/auth/auth.jobs.ts";
+import { sendAuthLinkJob, sendAuthNoticeJob } from "../modules/auth/auth.jobs.ts";
 import { buildExportJob } from "../modules/exports/exports.jobs.ts";
 import { mailSendJob } from "../modules/mail/mail.jobs.ts";
 import { cleanupJob } from "./cleanup.ts";
@@ -14,6 +14,7 @@ export const jobs = [
   buildExportJob,
   deleteAccountJob,
   sendAuthLinkJob,
+  sendAuthNoticeJob,
 ] as const;
 
 export type Jobs = typeof jobs;

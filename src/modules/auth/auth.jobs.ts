@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineJob } from "../../jobs/define.ts";
+import type { NoticesService } from "./notices.service.ts";
 import type { RecoveryService } from "./recovery.service.ts";
 
 /** Issues a verification or reset token and mails its link; the payload holds no secret. */
@@ -14,5 +15,21 @@ export const sendAuthLinkJob = defineJob({
   expireInSeconds: 60,
   async handle(payload, { recovery }: { recovery: RecoveryService }, run) {
     await recovery.sendLink(payload, run);
+  },
+});
+
+/** Mails a security notice to the account's own address; the payload holds ids and a time. */
+export const sendAuthNoticeJob = defineJob({
+  name: "auth.notify",
+  payload: z.object({
+    notice: z.enum(["new_sign_in", "password_changed"]),
+    userId: z.uuid(),
+    sessionId: z.uuid().nullable(),
+    at: z.iso.datetime(),
+  }),
+  retry: { limit: 6, delaySeconds: 30, backoff: true },
+  expireInSeconds: 60,
+  async handle(payload, { notices }: { notices: NoticesService }, run) {
+    await notices.send(payload, run);
   },
 });

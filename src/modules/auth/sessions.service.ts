@@ -166,6 +166,8 @@ export function createSessionsService(deps: SessionsDeps) {
       };
     },
 
+    findById: (id: string, tx: Executor = db) => repo.findById(id, tx),
+
     /** The session id a refresh token belongs to, if the token is known. */
     async sessionOfRefreshToken(token: string, tx: Executor = db) {
       const row = await repo.findRefreshToken(hashToken(token), tx);
