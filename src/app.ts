@@ -213,6 +213,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     users: deps.users,
     recovery: deps.recovery,
     sessions: deps.sessions,
+    emailChange: deps.emailChange,
     limits: authLimits,
   });
   await app.register(usersAdminRoutes, { adminUsers: deps.adminUsers });

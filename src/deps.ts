@@ -19,6 +19,9 @@ import { createAuditService } from "./modules/audit/audit.service.ts";
 import { type AuthMailer, authMailTemplates } from "./modules/auth/auth.mail.ts";
 import { createAuthService } from "./modules/auth/auth.service.ts";
 import { createDeviceTokens } from "./modules/auth/device-tokens.ts";
+import { emailChangeMailTemplates } from "./modules/auth/email-change.mail.ts";
+import { createEmailChangeService } from "./modules/auth/email-change.service.ts";
+import { createEmailChangesRepository } from "./modules/auth/email-changes.repository.ts";
 import { noticeMailTemplates } from "./modules/auth/notices.mail.ts";
 import { createNoticesService } from "./modules/auth/notices.service.ts";
 import { createRecoveryService } from "./modules/auth/recovery.service.ts";
@@ -147,11 +150,14 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     clock,
   });
   const adminUsers = createAdminUsersService({ db, usersRepository, sessions, audit, clock });
-  mailTemplates.add(...authMailTemplates, ...noticeMailTemplates);
+  mailTemplates.add(...authMailTemplates, ...noticeMailTemplates, ...emailChangeMailTemplates);
   // Jobs carry ids: the link job issues the token and sends the mail in the worker.
   const authMailer: AuthMailer = {
     async enqueue(job, tx) {
       await jobSystem.queue.send("auth.send-link", job, { tx: tx as Tx });
+    },
+    async enqueueEmailChange(job, tx) {
+      await jobSystem.queue.send("auth.email-change-link", job, { tx: tx as Tx });
     },
     async notify(job, tx) {
       await jobSystem.queue.send("auth.notify", job, { tx: tx as Tx });
@@ -181,6 +187,17 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     clock,
   });
   const notices = createNoticesService({ users, sessions, mailer: authMailer });
+  const emailChange = createEmailChangeService({
+    db,
+    users,
+    sessions,
+    userTokensRepository,
+    emailChangesRepository: createEmailChangesRepository(db),
+    mailer: authMailer,
+    audit,
+    clock,
+    appUrl: config.appUrl,
+  });
   const usersAccount = createUsersAccountService({ db, usersRepository, sessions, audit, clock });
   const recipesAccount = createRecipesAccountService({ db, recipesRepository });
 
@@ -276,6 +293,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     adminUsers,
     sessions,
     notices,
+    emailChange,
     recovery,
     auth,
     usersAccount,

@@ -1,5 +1,9 @@
 import { deleteAccountJob } from "../modules/account-deletion/account-deletion.jobs.ts";
-import { sendAuthLinkJob, sendAuthNoticeJob } from "../modules/auth/auth.jobs.ts";
+import {
+  sendAuthLinkJob,
+  sendAuthNoticeJob,
+  sendEmailChangeLinkJob,
+} from "../modules/auth/auth.jobs.ts";
 import { buildExportJob } from "../modules/exports/exports.jobs.ts";
 import { mailSendJob } from "../modules/mail/mail.jobs.ts";
 import { cleanupJob } from "./cleanup.ts";
@@ -15,6 +19,7 @@ export const jobs = [
   deleteAccountJob,
   sendAuthLinkJob,
   sendAuthNoticeJob,
+  sendEmailChangeLinkJob,
 ] as const;
 
 export type Jobs = typeof jobs;

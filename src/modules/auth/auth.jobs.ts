@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineJob } from "../../jobs/define.ts";
+import type { EmailChangeService } from "./email-change.service.ts";
 import type { NoticesService } from "./notices.service.ts";
 import type { RecoveryService } from "./recovery.service.ts";
 
@@ -31,5 +32,19 @@ export const sendAuthNoticeJob = defineJob({
   expireInSeconds: 60,
   async handle(payload, { notices }: { notices: NoticesService }, run) {
     await notices.send(payload, run);
+  },
+});
+
+/** Issues an email change's confirmation or undo token and mails its link; ids only. */
+export const sendEmailChangeLinkJob = defineJob({
+  name: "auth.email-change-link",
+  payload: z.object({
+    purpose: z.enum(["email_change", "email_change_undo"]),
+    userId: z.uuid(),
+  }),
+  retry: { limit: 6, delaySeconds: 30, backoff: true },
+  expireInSeconds: 60,
+  async handle(payload, { emailChange }: { emailChange: EmailChangeService }, run) {
+    await emailChange.sendLink(payload, run);
   },
 });

@@ -118,6 +118,18 @@ export function createAuthLimits(app: FastifyInstance, lookup: Lookup) {
         key: (request) => request.actor?.userId,
       },
     ]),
+    /** Each request mails the new address: as resend, a few an hour. */
+    emailChange: createRateLimiter(app, [
+      {
+        name: "email-change-user",
+        max: 5,
+        windowMs: HOUR,
+        key: (request) => request.actor?.userId,
+      },
+    ]),
+    emailChangeLink: createRateLimiter(app, [
+      { name: "email-change-link-ip", max: 10, windowMs: MINUTE, key: ip },
+    ]),
     forgot: createRateLimiter(app, [
       { name: "forgot-ip", max: 5, windowMs: MINUTE, key: ip },
       { name: "forgot-email", max: 3, windowMs: HOUR, key: bodyEmail },

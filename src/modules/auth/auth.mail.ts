@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Executor } from "../../db/client.ts";
 import { defineMailTemplate, escapeHtml } from "../mail/mail.templates.ts";
 import type { UserTokenPurpose } from "./auth.table.ts";
+import type { EmailChangeJob } from "./email-change.mail.ts";
 
 const LinkData = z.object({ name: z.string(), url: z.url() });
 
@@ -40,7 +41,7 @@ export type AuthMail = { to: string; template: string; data: unknown };
 
 /** What the `auth.send-link` job carries: ids, never the token, the link or the address. */
 export type AuthLinkJob = {
-  purpose: UserTokenPurpose;
+  purpose: Extract<UserTokenPurpose, "email_verification" | "password_reset">;
   /** Null for a reset asked for an unknown or disabled email: the job then sends nothing. */
   userId: string | null;
 };
@@ -63,6 +64,8 @@ export type AuthMailer = {
   enqueue(job: AuthLinkJob, tx: Executor): Promise<void>;
   /** Enqueues a security notice (`auth.notify`, ./notices.service.ts) in the caller's transaction. */
   notify(job: AuthNoticeJob, tx: Executor): Promise<void>;
+  /** Enqueues an email change's link (`auth.email-change-link`, ./email-change.service.ts). */
+  enqueueEmailChange(job: EmailChangeJob, tx: Executor): Promise<void>;
   /** Delivers at most once per key; `compose` runs only when nothing went out under it yet. */
   deliverOnce(
     key: string,

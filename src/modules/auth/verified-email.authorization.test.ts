@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recipeBody } from "../../../test/factories/recipes.ts";
-import { bearer, createUser } from "../../../test/factories/users.ts";
+import { bearer, createUser, uniqueEmail } from "../../../test/factories/users.ts";
 import { createTestApp, type TestContext } from "../../../test/helpers/app.ts";
 import { authzMatrix } from "../../../test/helpers/authz-matrix.ts";
 import { type GraphqlOperations, graphqlColumn } from "../../../test/helpers/graphql-matrix.ts";
@@ -33,9 +33,11 @@ const routes = {
   shoppingList: { method: "POST", path: "/api/shopping-list" },
   resend: { method: "POST", path: "/api/auth/email/resend" },
   endOthers: { method: "POST", path: "/api/auth/sessions/end-others" },
+  changeEmail: { method: "POST", path: "/api/auth/email/change" },
   logout: { method: "POST", path: "/api/auth/logout" },
 } as const;
 
+const PASSWORD = "a long passphrase of mine";
 let ctx: TestContext;
 let target: string;
 const app = () => ctx.app;
@@ -61,6 +63,7 @@ const spec = {
       shoppingList: [200, 200, 401],
       resend: [202, 202, 401],
       endOthers: [200, 200, 401],
+      changeEmail: [202, 202, 401],
       logout: [204, 204, 401],
     },
   },
@@ -94,7 +97,7 @@ afterAll(async () => {
 
 /** A fresh caller per cell (resend is limited per account); its own recipe, made by the service. */
 async function arrange(actor: Actor) {
-  const caller = await createUser(ctx);
+  const caller = await createUser(ctx, { password: PASSWORD });
   const verified = actor !== "unverified";
   if (verified) {
     await ctx.deps.db
@@ -111,7 +114,11 @@ async function arrange(actor: Actor) {
 
 /** The payloads that name the shared recipe, known only once it exists. */
 const payloadOf = (route: Route) =>
-  route === "shoppingList" ? { recipes: [{ id: target }] } : undefined;
+  route === "shoppingList"
+    ? { recipes: [{ id: target }] }
+    : route === "changeEmail"
+      ? { newEmail: uniqueEmail("new"), password: PASSWORD }
+      : undefined;
 /** Ratings and favorites go to another cook's recipe; changes and deletion to the caller's. */
 const paramsOf = (route: Route, own: string) => ({
   id: ["rate", "unrate", "favorite", "unfavorite"].includes(route) ? target : own,
@@ -174,6 +181,7 @@ const operations: GraphqlOperations<Route> = {
   },
   resend: null,
   endOthers: null,
+  changeEmail: null,
   logout: null,
 };
 
