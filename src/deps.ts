@@ -242,12 +242,17 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
       { name: "recipes", run: (id) => recipesAccount.removeAllByAuthor(id) },
       { name: "exports", run: (id) => exports.removeAllForUser(id) },
       { name: "sessions", run: (id) => sessions.removeAllForUser(id) },
+      {
+        name: "email_changes",
+        run: (id) => emailChange.removeAllForUser(id, (address) => mailer.removeAllTo(address)),
+      },
       { name: "mail", run: async (id) => mailer.removeAllTo((await users.findById(id))?.email) },
     ],
   });
   cleanupSteps.push(
     { name: "sessions", run: (now) => sessions.purgeExpired(now) },
     { name: "user_tokens", run: (now) => userTokensRepository.purgeExpired(now) },
+    { name: "email_changes", run: (now) => emailChange.purgeExpired(now) },
     { name: "exports", run: (now) => exports.removeExpired(now) },
   );
 

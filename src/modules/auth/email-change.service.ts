@@ -18,7 +18,10 @@ import { generateOpaqueToken, hashToken, sameHash } from "./tokens.ts";
 import type { UserTokensRepository } from "./user-tokens.repository.ts";
 
 export const EMAIL_CHANGE_TTL_MS = 60 * 60 * 1000;
-export const EMAIL_CHANGE_UNDO_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+export const EMAIL_CHANGE_UNDO_TTL_MS = 7 * DAY_MS;
+/** Past every link a change can have out (1 hour to confirm, then 7 days to undo). */
+const KEPT_MS = 9 * DAY_MS;
 
 type EmailChangeDeps = {
   db: Db;
@@ -140,6 +143,18 @@ export function createEmailChangeService(deps: EmailChangeDeps) {
         await mailer.enqueueEmailChange({ purpose: "email_change_undo", userId: user.id }, tx);
       });
     },
+
+    /** Account deletion: the changes, and the mail to every address they name. */
+    async removeAllForUser(userId: string, removeMailTo: (address: string) => Promise<number>) {
+      let removed = 0;
+      for (const address of await changes.addressesOf(userId)) {
+        removed += await removeMailTo(address);
+      }
+      return removed + (await changes.removeAllForUser(userId));
+    },
+
+    /** The hourly cleanup: changes whose links have all expired. */
+    purgeExpired: (now: Date) => changes.removeRequestedBefore(new Date(now.getTime() - KEPT_MS)),
 
     /** Puts the old address back and ends every session: its owner takes the account back. */
     async undo(token: string, context: RequestContext): Promise<void> {

@@ -4,6 +4,7 @@ import { bearer, createUser, strongPassword, uniqueEmail } from "../../../test/f
 import { createTestApp, type TestContext } from "../../../test/helpers/app.ts";
 import { drainQueue, outboxMessages, queuedJobs } from "../../../test/helpers/queue.ts";
 import { createPasswordHasher } from "../../lib/passwords.ts";
+import { emailChanges } from "./auth.table.ts";
 
 describe("changing the account's email", () => {
   let ctx: TestContext;
@@ -90,6 +91,25 @@ describe("changing the account's email", () => {
     expectProblem(await me(accessToken), 401, "invalid_token");
     expect((await login(user.email, password)).statusCode).toBe(200);
     expectProblem(await login(newEmail, password), 401, "invalid_credentials");
+  });
+
+  it("leaves no address of the change behind when the account is deleted", async () => {
+    const { user, password, accessToken, newEmail, confirmation } = await changed();
+    const token = tokenIn(confirmation, "confirm-email");
+    expect((await post("/api/auth/email/change/confirm", { token })).statusCode).toBe(204);
+    await drainQueue(ctx.deps);
+    const deleted = await ctx.app.inject({
+      method: "DELETE",
+      url: "/api/me",
+      headers: bearer(accessToken),
+      payload: { password },
+    });
+    expect(deleted.statusCode).toBe(202);
+
+    expect(await mailsTo(user.email)).toEqual([]);
+    expect(await mailsTo(newEmail)).toEqual([]);
+    const rows = await ctx.deps.db.select().from(emailChanges);
+    expect(rows.filter((row) => row.userId === user.id)).toEqual([]);
   });
 
   it("answers the same for a taken address, and mails nobody", async () => {

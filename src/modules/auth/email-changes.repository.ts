@@ -1,4 +1,4 @@
-import { and, desc, eq, isNotNull, isNull } from "drizzle-orm";
+import { and, desc, eq, isNotNull, isNull, lt } from "drizzle-orm";
 import type { Db, Executor } from "../../db/client.ts";
 import { type EmailChangeRow, emailChanges } from "./auth.table.ts";
 
@@ -38,6 +38,31 @@ export function createEmailChangesRepository(db: Db) {
         .orderBy(desc(emailChanges.requestedAt))
         .limit(1);
       return row;
+    },
+
+    /** Every address the user's changes name, old and new: what account deletion clears. */
+    async addressesOf(userId: string, tx: Executor = db): Promise<string[]> {
+      const rows = await tx
+        .select({ oldEmail: emailChanges.oldEmail, newEmail: emailChanges.newEmail })
+        .from(emailChanges)
+        .where(eq(emailChanges.userId, userId));
+      return [...new Set(rows.flatMap((row) => [row.oldEmail, row.newEmail]))];
+    },
+
+    async removeAllForUser(userId: string, tx: Executor = db): Promise<number> {
+      const rows = await tx
+        .delete(emailChanges)
+        .where(eq(emailChanges.userId, userId))
+        .returning({ id: emailChanges.id });
+      return rows.length;
+    },
+
+    async removeRequestedBefore(before: Date, tx: Executor = db): Promise<number> {
+      const rows = await tx
+        .delete(emailChanges)
+        .where(lt(emailChanges.requestedAt, before))
+        .returning({ id: emailChanges.id });
+      return rows.length;
     },
 
     async update(
