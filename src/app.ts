@@ -194,7 +194,10 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   });
   await registerDocs(app, deps.config.apiDocs);
   await registerRateLimit(app, deps.redis);
-  await app.register(authPlugin, { authenticate: (token) => deps.sessions.authenticate(token) });
+  await app.register(authPlugin, {
+    authenticate: (token) => deps.sessions.authenticate(token),
+    requireVerifiedEmail: deps.config.requireVerifiedEmail,
+  });
 
   // One set: login and every route that checks a password share the per-account budget.
   const authLimits = createAuthLimits(app, {
@@ -210,6 +213,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     users: deps.users,
     recovery: deps.recovery,
     sessions: deps.sessions,
+    emailChange: deps.emailChange,
     limits: authLimits,
   });
   await app.register(usersAdminRoutes, { adminUsers: deps.adminUsers });
@@ -235,6 +239,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     users: deps.users,
     // gen:graphql-services (`npm run gen` adds module services above this line)
     introspection: deps.config.graphql.introspection,
+    requireVerifiedEmail: deps.config.requireVerifiedEmail,
   });
   if (deps.config.devMailbox) await app.register(devRoutes, { mailer: deps.mailer });
 

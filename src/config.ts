@@ -43,6 +43,7 @@ const EnvSchema = z.object({
       .optional(),
   ),
   CORS_ORIGINS: z.string().default(""),
+  REQUIRE_VERIFIED_EMAIL: bool(false),
   // The outbox at /api/dev/mail; default: on with the embedded database outside production.
   DEV_MAILBOX: optionalString.pipe(z.stringbool().optional()),
   // /docs and /openapi.json; default: on outside production.
@@ -180,6 +181,7 @@ function toConfig(env: z.output<typeof EnvSchema>) {
     },
     redisUrl: env.REDIS_URL,
     passwordHashConcurrency: env.PASSWORD_HASH_CONCURRENCY || undefined,
+    requireVerifiedEmail: env.REQUIRE_VERIFIED_EMAIL,
     // Whoever reads the outbox can reset any password: never with a shared database by default.
     devMailbox: !isProduction && (env.DEV_MAILBOX ?? embedded),
     apiDocs: env.API_DOCS ?? !isProduction,

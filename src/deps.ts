@@ -19,6 +19,11 @@ import { createAuditService } from "./modules/audit/audit.service.ts";
 import { type AuthMailer, authMailTemplates } from "./modules/auth/auth.mail.ts";
 import { createAuthService } from "./modules/auth/auth.service.ts";
 import { createDeviceTokens } from "./modules/auth/device-tokens.ts";
+import { emailChangeMailTemplates } from "./modules/auth/email-change.mail.ts";
+import { createEmailChangeService } from "./modules/auth/email-change.service.ts";
+import { createEmailChangesRepository } from "./modules/auth/email-changes.repository.ts";
+import { noticeMailTemplates } from "./modules/auth/notices.mail.ts";
+import { createNoticesService } from "./modules/auth/notices.service.ts";
 import { createRecoveryService } from "./modules/auth/recovery.service.ts";
 import { createSessionsRepository } from "./modules/auth/sessions.repository.ts";
 import { createSessionsService } from "./modules/auth/sessions.service.ts";
@@ -145,11 +150,17 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     clock,
   });
   const adminUsers = createAdminUsersService({ db, usersRepository, sessions, audit, clock });
-  mailTemplates.add(...authMailTemplates);
+  mailTemplates.add(...authMailTemplates, ...noticeMailTemplates, ...emailChangeMailTemplates);
   // Jobs carry ids: the link job issues the token and sends the mail in the worker.
   const authMailer: AuthMailer = {
     async enqueue(job, tx) {
       await jobSystem.queue.send("auth.send-link", job, { tx: tx as Tx });
+    },
+    async enqueueEmailChange(job, tx) {
+      await jobSystem.queue.send("auth.email-change-link", job, { tx: tx as Tx });
+    },
+    async notify(job, tx) {
+      await jobSystem.queue.send("auth.notify", job, { tx: tx as Tx });
     },
     deliverOnce: (key, compose) => mailer.deliverOnce(key, compose),
   };
@@ -165,7 +176,28 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     appUrl: config.appUrl,
   });
   const deviceTokens = createDeviceTokens(jwt, clock);
-  const auth = createAuthService({ db, users, sessions, recovery, audit, deviceTokens });
+  const auth = createAuthService({
+    db,
+    users,
+    sessions,
+    recovery,
+    audit,
+    deviceTokens,
+    mailer: authMailer,
+    clock,
+  });
+  const notices = createNoticesService({ users, sessions, mailer: authMailer });
+  const emailChange = createEmailChangeService({
+    db,
+    users,
+    sessions,
+    userTokensRepository,
+    emailChangesRepository: createEmailChangesRepository(db),
+    mailer: authMailer,
+    audit,
+    clock,
+    appUrl: config.appUrl,
+  });
   const usersAccount = createUsersAccountService({ db, usersRepository, sessions, audit, clock });
   const recipesAccount = createRecipesAccountService({ db, recipesRepository });
 
@@ -210,12 +242,17 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
       { name: "recipes", run: (id) => recipesAccount.removeAllByAuthor(id) },
       { name: "exports", run: (id) => exports.removeAllForUser(id) },
       { name: "sessions", run: (id) => sessions.removeAllForUser(id) },
+      {
+        name: "email_changes",
+        run: (id) => emailChange.removeAllForUser(id, (address) => mailer.removeAllTo(address)),
+      },
       { name: "mail", run: async (id) => mailer.removeAllTo((await users.findById(id))?.email) },
     ],
   });
   cleanupSteps.push(
     { name: "sessions", run: (now) => sessions.purgeExpired(now) },
     { name: "user_tokens", run: (now) => userTokensRepository.purgeExpired(now) },
+    { name: "email_changes", run: (now) => emailChange.purgeExpired(now) },
     { name: "exports", run: (now) => exports.removeExpired(now) },
   );
 
@@ -260,6 +297,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     users,
     adminUsers,
     sessions,
+    notices,
+    emailChange,
     recovery,
     auth,
     usersAccount,

@@ -22,7 +22,10 @@ import { GRAPHQL_RESPONSE_TYPE, JSON_TYPE, responseMediaType } from "./media-typ
 import { type Context, type GraphqlServices, recipeLoaders } from "./resolvers.ts";
 import { createGraphqlSchema } from "./schema.ts";
 
-export type GraphqlOptions = GraphqlServices & { introspection: boolean };
+export type GraphqlOptions = GraphqlServices & {
+  introspection: boolean;
+  requireVerifiedEmail: boolean;
+};
 
 const INTROSPECTION_DEPTH = 15;
 
@@ -128,7 +131,7 @@ function documentRefusal(
  * executes (`reply.graphql`). Errors: ./errors.ts.
  */
 export const graphqlRoutes: FastifyPluginAsyncZod<GraphqlOptions> = async (app, options) => {
-  const { introspection, ...services } = options;
+  const { introspection, requireVerifiedEmail, ...services } = options;
   // An explorer's introspection query nests `ofType` 15 deep: where introspection is on, so is
   // that depth (docs/graphql.md, Limits).
   const limits: GraphqlLimits = introspection
@@ -183,7 +186,7 @@ export const graphqlRoutes: FastifyPluginAsyncZod<GraphqlOptions> = async (app, 
     if (wrong) throw refused([wrong]);
     return reply.graphql(
       body.query,
-      { actor: request.actor, services },
+      { actor: request.actor, services, requireVerifiedEmail },
       body.variables ?? undefined,
       body.operationName ?? undefined,
     );
@@ -192,7 +195,8 @@ export const graphqlRoutes: FastifyPluginAsyncZod<GraphqlOptions> = async (app, 
   app.post(
     "/graphql",
     {
-      config: { auth: "optional" },
+      // A query may come by POST: each mutation checks REQUIRE_VERIFIED_EMAIL (./schema.ts).
+      config: { auth: "optional", allowUnverifiedEmail: true },
       preValidation: refuseBatch,
       schema: { hide: true, body: GraphqlBody },
     },

@@ -35,7 +35,12 @@ export type GraphqlServices = {
   // gen:graphql-services (`npm run gen` adds module services above this line)
 };
 
-export type Context = { actor: Actor | null; services: GraphqlServices };
+export type Context = {
+  actor: Actor | null;
+  services: GraphqlServices;
+  /** REQUIRE_VERIFIED_EMAIL: every mutation applies REST's rule for writes. */
+  requireVerifiedEmail: boolean;
+};
 export type Args = Record<string, unknown>;
 
 /** `first`/`after` are the REST `limit`/`cursor`. */

@@ -5,6 +5,7 @@ import {
   GraphQLObjectType,
   GraphQLSchema,
 } from "graphql";
+import { assertMayWrite } from "../lib/verified-email.ts";
 import { ExportPageSchema, ExportSchema } from "../modules/exports/exports.schema.ts";
 import { RateBody, RatingPageSchema, RatingSchema } from "../modules/ratings/ratings.schema.ts";
 import {
@@ -23,7 +24,7 @@ import { TagPageSchema } from "../modules/tags/tags.schema.ts";
 import { UserSchema } from "../modules/users/users.schema.ts";
 import { createGraphqlHelpers, type Fields, type GraphqlContribution } from "./contribution.ts";
 import { createTypeBuilder } from "./from-zod.ts";
-import { mutation, PAGE_ARGS, query } from "./resolvers.ts";
+import { type Context, mutation, PAGE_ARGS, query } from "./resolvers.ts";
 
 /** The modules' parts, after the built-in fields below, in this order (./contribution.ts). */
 const MODULES: GraphqlContribution[] = [
@@ -127,8 +128,31 @@ export function createGraphqlSchema(modules: GraphqlContribution[] = MODULES): G
   }
   return new GraphQLSchema({
     query: rootType("Query", queries),
-    mutation: rootType("Mutation", mutations),
+    mutation: rootType("Mutation", mutations.map(checkingVerifiedEmail)),
   });
+}
+
+/**
+ * Every mutation, the modules' included, refuses an unverified account as REST's write routes
+ * do under REQUIRE_VERIFIED_EMAIL (src/lib/verified-email.ts), before its resolver runs.
+ */
+function checkingVerifiedEmail(fields: Fields): Fields {
+  return Object.fromEntries(
+    Object.entries(fields).map(([name, config]) => {
+      const resolve = config.resolve;
+      if (!resolve) return [name, config];
+      return [
+        name,
+        {
+          ...config,
+          resolve: (source: unknown, args: Record<string, unknown>, ctx: Context, info: never) => {
+            if (ctx.requireVerifiedEmail) assertMayWrite(ctx.actor);
+            return resolve(source, args, ctx, info);
+          },
+        },
+      ];
+    }),
+  );
 }
 
 function rootType(name: string, parts: Fields[]): GraphQLObjectType {

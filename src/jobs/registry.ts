@@ -1,5 +1,9 @@
 import { deleteAccountJob } from "../modules/account-deletion/account-deletion.jobs.ts";
-import { sendAuthLinkJob } from "../modules/auth/auth.jobs.ts";
+import {
+  sendAuthLinkJob,
+  sendAuthNoticeJob,
+  sendEmailChangeLinkJob,
+} from "../modules/auth/auth.jobs.ts";
 import { buildExportJob } from "../modules/exports/exports.jobs.ts";
 import { mailSendJob } from "../modules/mail/mail.jobs.ts";
 import { cleanupJob } from "./cleanup.ts";
@@ -14,6 +18,8 @@ export const jobs = [
   buildExportJob,
   deleteAccountJob,
   sendAuthLinkJob,
+  sendAuthNoticeJob,
+  sendEmailChangeLinkJob,
 ] as const;
 
 export type Jobs = typeof jobs;

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, RouteOptions } from "fastify";
 import type { Actor } from "./actor.ts";
 import { ForbiddenError, UnauthorizedError } from "./errors.ts";
+import { assertMayWrite, needsVerifiedEmail } from "./verified-email.ts";
 
 /**
  * Who may call a route, declared once in its options (`config: { auth: "required" }`): it gives
@@ -21,6 +22,8 @@ declare module "fastify" {
 export type AuthPluginOptions = {
   /** Verifies an access token and its session; throws a 401 AppError when either is not valid. */
   authenticate(accessToken: string): Promise<Actor>;
+  /** REQUIRE_VERIFIED_EMAIL: writes of an unverified account answer 403 (./verified-email.ts). */
+  requireVerifiedEmail?: boolean;
 };
 
 // The scheme name is case-insensitive (RFC 9110 §11.1); the token is one token68 string.
@@ -43,9 +46,11 @@ const ownTokenOr = (request: FastifyRequest, error: Error) =>
  * caller with one. A header that does not verify is a 401 even on public routes, so a client
  * never silently proceeds as anonymous with a token it believes is good.
  */
-const plugin: FastifyPluginAsync<AuthPluginOptions> = async (app, { authenticate }) => {
+const plugin: FastifyPluginAsync<AuthPluginOptions> = async (app, options) => {
+  const { authenticate } = options;
   app.decorateRequest("actor", null);
   app.addHook("onRoute", declareRouteAuth);
+  if (options.requireVerifiedEmail) app.addHook("onRoute", guardWrites);
   // Callback style, so an anonymous request costs no promise.
   app.addHook("onRequest", (request, _reply, done) => {
     request.actor = null;
@@ -84,6 +89,19 @@ export function declareRouteAuth(route: RouteOptions): void {
   const hooks = route.onRequest === undefined ? [] : [route.onRequest].flat();
   // A GET's automatic HEAD route comes here with the GET's hooks, guard included.
   if (!hooks.includes(guard)) route.onRequest = [guard, ...hooks];
+}
+
+/** After the auth guard: an unverified account's write is refused before its body is read. */
+async function requireVerifiedEmail(request: FastifyRequest): Promise<void> {
+  assertMayWrite(request.actor);
+}
+
+function guardWrites(route: RouteOptions): void {
+  if (!needsVerifiedEmail(route)) return;
+  const hooks = [route.onRequest ?? []].flat();
+  if (hooks.includes(requireVerifiedEmail)) return;
+  const at = hooks[0] === requireAuth ? 1 : 0;
+  route.onRequest = [...hooks.slice(0, at), requireVerifiedEmail, ...hooks.slice(at)];
 }
 
 // Registered hooks and the decorator apply to the whole app, not an encapsulated child.

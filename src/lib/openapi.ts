@@ -2,6 +2,7 @@ import { STATUS_CODES } from "node:http";
 import type { RouteOptions } from "fastify";
 import { jsonSchemaTransform, jsonSchemaTransformObject } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { needsVerifiedEmail } from "./verified-email.ts";
 
 /**
  * The error half of the OpenAPI document. Every operation lists every error it can answer, all
@@ -99,6 +100,9 @@ export function errorsOf(route: RouteShape): Map<ErrorStatus, string[]> {
     add(401, "`invalid_token`: an Authorization header was sent and does not verify");
   }
   if (auth === "admin") add(403, "`forbidden`: the caller is not an administrator");
+  if (needsVerifiedEmail(route)) {
+    add(403, "`email_not_verified`: REQUIRE_VERIFIED_EMAIL is on and the email is not verified");
+  }
   if (hasParams) add(404, "The resource does not exist or the caller may not see it");
   if (takesBody) {
     add(413, "`body_too_large`: the body is over the size limit");

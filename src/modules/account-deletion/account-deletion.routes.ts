@@ -26,6 +26,7 @@ export const accountDeletionRoutes: FastifyPluginAsyncZod<Options> = async (
       preValidation: limits.passwordCheck,
       config: {
         auth: "required",
+        allowUnverifiedEmail: true,
         errors: {
           403: "`invalid_password`: the password is wrong",
           409: "`last_admin`: the account is the last enabled administrator",

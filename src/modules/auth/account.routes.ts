@@ -9,6 +9,7 @@ import {
   ForgotPasswordBody,
   ResetPasswordBody,
   SessionParams,
+  SessionsEndedSchema,
   SessionsPageSchema,
   TokenBody,
 } from "./auth.schema.ts";
@@ -36,6 +37,7 @@ export const accountRoutes: FastifyPluginAsyncZod<Options> = async (app, options
     {
       config: {
         auth: "required",
+        allowUnverifiedEmail: true,
         errors: {
           403: "`invalid_password`: the current password is wrong",
           429: "the account's failed-password budget is spent",
@@ -124,7 +126,7 @@ export const accountRoutes: FastifyPluginAsyncZod<Options> = async (app, options
   app.post(
     "/api/auth/email/resend",
     {
-      config: { auth: "required" },
+      config: { auth: "required", allowUnverifiedEmail: true },
       preValidation: limits.resend,
       schema: {
         operationId: "resendVerificationEmail",
@@ -157,11 +159,27 @@ export const accountRoutes: FastifyPluginAsyncZod<Options> = async (app, options
     async (request) => sessions.list(actorOf(request), request.query),
   );
 
+  app.post(
+    "/api/auth/sessions/end-others",
+    {
+      config: { auth: "required", allowUnverifiedEmail: true },
+      preValidation: limits.endSessions,
+      schema: {
+        operationId: "endOtherSessions",
+        tags,
+        summary: "End every session of yours but this one (sign out everywhere else)",
+        response: { 200: SessionsEndedSchema },
+      },
+    },
+    async (request) => sessions.endOthers(actorOf(request), requestContext(request)),
+  );
+
   app.delete(
     "/api/auth/sessions/:id",
     {
       config: {
         auth: "required",
+        allowUnverifiedEmail: true,
         errors: { 404: "`session_not_found`: no such session of yours" },
       },
       schema: {

@@ -18,10 +18,11 @@ const matrix = authzMatrix({
   actors: ["owner", "other", "admin", "anonymous"] as const,
   routes: {
     end: { method: "DELETE", path: "/api/auth/sessions/:id" },
+    endOthers: { method: "POST", path: "/api/auth/sessions/end-others" },
   },
   // Expected status, for [owner, other, admin, anonymous].
   expected: {
-    "session on another device": { end: [204, 404, 404, 401] },
+    "session on another device": { end: [204, 404, 404, 401], endOthers: [200, 200, 200, 401] },
     "session already ended": { end: [404, 404, 404, 401] },
     "unknown id": { end: [404, 404, 404, 401] },
   },
@@ -37,8 +38,9 @@ afterAll(() => ctx.close());
 const me = (accessToken: string) =>
   ctx.app.inject({ method: "GET", url: "/api/auth/me", headers: bearer(accessToken) });
 
-describe("authorization matrix for /api/auth/sessions/:id", () => {
-  matrix.run("end a $variant by $actor answers $expected", async ({ variant, actor }, send) => {
+describe("authorization matrix for /api/auth/sessions", () => {
+  matrix.run("$route: a $variant by $actor answers $expected", async (cell, send) => {
+    const { variant, actor, route } = cell;
     const owner = await createUser(ctx);
     // The session under test is the owner's second one; the owner calls from the first.
     const second = await ctx.deps.db.transaction((tx) =>
@@ -70,7 +72,11 @@ describe("authorization matrix for /api/auth/sessions/:id", () => {
       .select()
       .from(sessions)
       .where(eq(sessions.id, second.sessionId));
-    if (response.statusCode === 204) {
+    if (route === "endOthers" && response.statusCode === 200) {
+      // Only the owner's call reaches the owner's other session; anyone else's ends only theirs.
+      expect(after?.revokedAt === null).toBe(actor !== "owner");
+      expect(response.json().sessionsEnded).toBe(actor === "owner" ? 1 : 0);
+    } else if (response.statusCode === 204) {
       expect(after?.revokedAt).not.toBeNull();
       expect((await me(second.pair.accessToken)).statusCode).toBe(401);
     } else {

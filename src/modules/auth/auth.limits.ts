@@ -109,6 +109,27 @@ export function createAuthLimits(app: FastifyInstance, lookup: Lookup) {
     resend: createRateLimiter(app, [
       { name: "resend-user", max: 5, windowMs: HOUR, key: (request) => request.actor?.userId },
     ]),
+    /** Ending the other sessions costs a few statements; no reason to allow it in a loop. */
+    endSessions: createRateLimiter(app, [
+      {
+        name: "sessions-end-user",
+        max: 10,
+        windowMs: MINUTE,
+        key: (request) => request.actor?.userId,
+      },
+    ]),
+    /** Each request mails the new address: as resend, a few an hour. */
+    emailChange: createRateLimiter(app, [
+      {
+        name: "email-change-user",
+        max: 5,
+        windowMs: HOUR,
+        key: (request) => request.actor?.userId,
+      },
+    ]),
+    emailChangeLink: createRateLimiter(app, [
+      { name: "email-change-link-ip", max: 10, windowMs: MINUTE, key: ip },
+    ]),
     forgot: createRateLimiter(app, [
       { name: "forgot-ip", max: 5, windowMs: MINUTE, key: ip },
       { name: "forgot-email", max: 3, windowMs: HOUR, key: bodyEmail },

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Executor } from "../../db/client.ts";
 import { defineMailTemplate, escapeHtml } from "../mail/mail.templates.ts";
 import type { UserTokenPurpose } from "./auth.table.ts";
+import type { EmailChangeJob } from "./email-change.mail.ts";
 
 const LinkData = z.object({ name: z.string(), url: z.url() });
 
@@ -35,18 +36,23 @@ export const resetPasswordTemplate = defineMailTemplate({
 
 export const authMailTemplates = [verifyEmailTemplate, resetPasswordTemplate];
 
-/** The two messages auth sends. */
-export type AuthMail = {
-  to: string;
-  template: "auth.verify-email" | "auth.reset-password";
-  data: z.input<typeof LinkData>;
-};
+/** A message auth sends: a link (above) or a notice (./notices.mail.ts). */
+export type AuthMail = { to: string; template: string; data: unknown };
 
 /** What the `auth.send-link` job carries: ids, never the token, the link or the address. */
 export type AuthLinkJob = {
-  purpose: UserTokenPurpose;
+  purpose: Extract<UserTokenPurpose, "email_verification" | "password_reset">;
   /** Null for a reset asked for an unknown or disabled email: the job then sends nothing. */
   userId: string | null;
+};
+
+/** What the `auth.notify` job carries: ids and a time, never the address, IP or user agent. */
+export type AuthNoticeJob = {
+  notice: "new_sign_in" | "password_changed";
+  userId: string;
+  /** The new sign-in's session, whose IP and user agent the mail shows. */
+  sessionId: string | null;
+  at: string;
 };
 
 /**
@@ -56,6 +62,10 @@ export type AuthLinkJob = {
  */
 export type AuthMailer = {
   enqueue(job: AuthLinkJob, tx: Executor): Promise<void>;
+  /** Enqueues a security notice (`auth.notify`, ./notices.service.ts) in the caller's transaction. */
+  notify(job: AuthNoticeJob, tx: Executor): Promise<void>;
+  /** Enqueues an email change's link (`auth.email-change-link`, ./email-change.service.ts). */
+  enqueueEmailChange(job: EmailChangeJob, tx: Executor): Promise<void>;
   /** Delivers at most once per key; `compose` runs only when nothing went out under it yet. */
   deliverOnce(
     key: string,

@@ -14,6 +14,8 @@ import {
   TokenPairSchema,
 } from "./auth.schema.ts";
 import type { AuthService } from "./auth.service.ts";
+import { emailChangeRoutes } from "./email-change.routes.ts";
+import type { EmailChangeService } from "./email-change.service.ts";
 import type { RecoveryService } from "./recovery.service.ts";
 import type { SessionsService } from "./sessions.service.ts";
 
@@ -22,6 +24,7 @@ type Options = {
   users: UsersService;
   recovery: RecoveryService;
   sessions: SessionsService;
+  emailChange: EmailChangeService;
   limits: AuthLimits;
 };
 
@@ -30,6 +33,7 @@ const tags = ["auth"];
 export const authRoutes: FastifyPluginAsyncZod<Options> = async (app, options) => {
   const { auth, users, limits } = options;
   await app.register(accountRoutes, options);
+  await app.register(emailChangeRoutes, options);
 
   app.post(
     "/api/auth/register",
@@ -102,7 +106,7 @@ export const authRoutes: FastifyPluginAsyncZod<Options> = async (app, options) =
   app.post(
     "/api/auth/logout",
     {
-      config: { auth: "required" },
+      config: { auth: "required", allowUnverifiedEmail: true },
       schema: {
         operationId: "logout",
         tags,
@@ -134,7 +138,7 @@ export const authRoutes: FastifyPluginAsyncZod<Options> = async (app, options) =
   app.patch(
     "/api/auth/me",
     {
-      config: { auth: "required" },
+      config: { auth: "required", allowUnverifiedEmail: true },
       schema: {
         operationId: "updateMe",
         tags,

@@ -87,6 +87,11 @@ export const ForgotPasswordBody = z.object({ email: EmailSchema }).meta({
   description: "Where to mail a reset link, if an account has this email",
   example: { email: "ada@example.com" },
 });
+export const ChangeEmailBody = z.object({ newEmail: EmailSchema, password: PasswordInput }).meta({
+  id: "ChangeEmail",
+  description: "The address you want, and your password",
+  example: { newEmail: "ada@example.org", password: "a long passphrase of mine" },
+});
 const LinkToken = z.string().min(1).max(512).describe("The `token` of the link in the mail");
 export const ResetPasswordBody = z
   .object({ token: LinkToken, newPassword: NewPasswordInput })
@@ -97,7 +102,7 @@ export const ResetPasswordBody = z
   });
 export const TokenBody = z.object({ token: LinkToken }).meta({
   id: "EmailToken",
-  description: "The verification link's token",
+  description: "The token of the link in the mail",
   example: { token: "Jx8Q2…" },
 });
 export const SessionParams = z.object({ id: z.uuid() });
@@ -131,5 +136,11 @@ export const SessionSchema = z
   })
   .meta({ id: "Session" });
 export type SessionView = z.infer<typeof SessionSchema>;
+
+export const SessionsEndedSchema = z
+  .object({
+    sessionsEnded: z.number().int().describe("How many sessions this call ended (0 when none)"),
+  })
+  .meta({ id: "SessionsEnded", description: "Your other sessions are over; this one goes on" });
 
 export const SessionsPageSchema = pageSchema(SessionSchema);

@@ -1,9 +1,11 @@
 import type { Db } from "../../db/client.ts";
 import type { Actor } from "../../lib/actor.ts";
+import type { Clock } from "../../lib/clock.ts";
 import { ForbiddenError, UnauthorizedError } from "../../lib/errors.ts";
 import type { AuditService, RequestContext } from "../audit/audit.service.ts";
 import { toUser } from "../users/users.schema.ts";
 import type { NewUser, UsersService } from "../users/users.service.ts";
+import type { AuthMailer } from "./auth.mail.ts";
 import type { AuthResponse } from "./auth.schema.ts";
 import type { DeviceTokens } from "./device-tokens.ts";
 import type { RecoveryService } from "./recovery.service.ts";
@@ -16,13 +18,15 @@ type AuthDeps = {
   recovery: RecoveryService;
   audit: AuditService;
   deviceTokens: DeviceTokens;
+  mailer: AuthMailer;
+  clock: Clock;
 };
 
 export const invalidCredentials = () =>
   new UnauthorizedError("invalid_credentials", { detail: "The email or password is incorrect." });
 
 export function createAuthService(deps: AuthDeps) {
-  const { db, users, sessions, recovery, audit, deviceTokens } = deps;
+  const { db, users, sessions, recovery, audit, deviceTokens, mailer, clock } = deps;
   return {
     /** Creates the account, its first session and a verification mail in one transaction. */
     async register(input: NewUser, context: RequestContext): Promise<AuthResponse> {
@@ -79,6 +83,11 @@ export function createAuthService(deps: AuthDeps) {
           { type: "login_succeeded", userId: user.id, context, data: { sessionId, ...device } },
           tx,
         );
+        // A device that proved an earlier login to this account is known; any other is told of.
+        if (!options.trustedDevice) {
+          const at = clock.now().toISOString();
+          await mailer.notify({ notice: "new_sign_in", userId: user.id, sessionId, at }, tx);
+        }
         return { user: toUser(user), ...pair, deviceToken: deviceTokens.issue(user) };
       });
     },
@@ -131,6 +140,11 @@ export function createAuthService(deps: AuthDeps) {
             context,
             data: { sessionsEnded: ended.length },
           },
+          tx,
+        );
+        const at = clock.now().toISOString();
+        await mailer.notify(
+          { notice: "password_changed", userId: user.id, sessionId: null, at },
           tx,
         );
       });

@@ -54,7 +54,9 @@ export const userTokens = pgTable(
     userId: uuid()
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    purpose: text({ enum: ["email_verification", "password_reset"] }).notNull(),
+    purpose: text({
+      enum: ["email_verification", "password_reset", "email_change", "email_change_undo"],
+    }).notNull(),
     tokenHash: text().notNull(),
     createdAt: at().notNull().defaultNow(),
     expiresAt: at().notNull(),
@@ -67,6 +69,27 @@ export const userTokens = pgTable(
   ],
 );
 
+/**
+ * An email change: asked for with the password, confirmed from the new address, undone from the
+ * old one. Login keeps the old address until `confirmedAt`.
+ */
+export const emailChanges = pgTable(
+  "email_changes",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    oldEmail: text().notNull(),
+    newEmail: text().notNull(),
+    requestedAt: at().notNull(),
+    confirmedAt: at(),
+    undoneAt: at(),
+  },
+  (table) => [index("email_changes_user_id_idx").on(table.userId, table.requestedAt)],
+);
+
+export type EmailChangeRow = typeof emailChanges.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
 export type UserTokenRow = typeof userTokens.$inferSelect;

@@ -135,6 +135,11 @@ export function createRecoveryService(deps: RecoveryDeps) {
           },
           tx,
         );
+        const at = clock.now().toISOString();
+        await mailer.notify(
+          { notice: "password_changed", userId: user.id, sessionId: null, at },
+          tx,
+        );
       });
     },
 

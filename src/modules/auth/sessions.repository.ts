@@ -32,6 +32,7 @@ export function createSessionsRepository(db: Db) {
         userId: sessions.userId,
         role: users.role,
         disabledAt: users.disabledAt,
+        emailVerifiedAt: users.emailVerifiedAt,
       })
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))

@@ -158,8 +158,15 @@ export function createSessionsService(deps: SessionsDeps) {
       }
       const session = await repo.findActive(claims.sessionId, clock.now());
       if (!session || session.userId !== claims.userId || session.disabledAt) throw invalidToken();
-      return { userId: session.userId, role: session.role, sessionId: session.id };
+      return {
+        userId: session.userId,
+        role: session.role,
+        sessionId: session.id,
+        emailVerified: session.emailVerifiedAt !== null,
+      };
     },
+
+    findById: (id: string, tx: Executor = db) => repo.findById(id, tx),
 
     /** The session id a refresh token belongs to, if the token is known. */
     async sessionOfRefreshToken(token: string, tx: Executor = db) {
@@ -229,6 +236,28 @@ export function createSessionsService(deps: SessionsDeps) {
           { type: "session_revoked", userId: actor.userId, context, data: { sessionId } },
           tx,
         );
+      });
+    },
+
+    /** Ends every session of the caller but the one the call came with ("sign out elsewhere"). */
+    async endOthers(actor: Actor, context: RequestContext): Promise<{ sessionsEnded: number }> {
+      return db.transaction(async (tx) => {
+        const ended = await repo.revoke(
+          { userId: actor.userId, exceptId: actor.sessionId },
+          "other_sessions_ended",
+          clock.now(),
+          tx,
+        );
+        await audit.record(
+          {
+            type: "other_sessions_ended",
+            userId: actor.userId,
+            context,
+            data: { sessionId: actor.sessionId, sessionsEnded: ended.length },
+          },
+          tx,
+        );
+        return { sessionsEnded: ended.length };
       });
     },
 

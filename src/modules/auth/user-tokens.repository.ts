@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, lt, or } from "drizzle-orm";
+import { and, eq, gt, isNull, lt, ne, or } from "drizzle-orm";
 import type { Db, Executor } from "../../db/client.ts";
 import { type UserTokenPurpose, type UserTokenRow, userTokens } from "./auth.table.ts";
 
@@ -77,12 +77,21 @@ export function createUserTokensRepository(db: Db) {
         );
     },
 
-    /** Spends every live token of every purpose: after a password change or reset. */
+    /**
+     * Spends every live token of every purpose: after a password change or reset. An email
+     * change's undo link stays: it is the owner's way back from whoever changed both.
+     */
     async spendAllOfUser(userId: string, now: Date, tx: Executor = db): Promise<void> {
       await tx
         .update(userTokens)
         .set({ usedAt: now })
-        .where(and(eq(userTokens.userId, userId), isNull(userTokens.usedAt)));
+        .where(
+          and(
+            eq(userTokens.userId, userId),
+            isNull(userTokens.usedAt),
+            ne(userTokens.purpose, "email_change_undo"),
+          ),
+        );
     },
 
     async purgeExpired(before: Date, tx: Executor = db): Promise<number> {

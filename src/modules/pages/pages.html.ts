@@ -139,3 +139,21 @@ export const resetPasswordPage = page(
 <button type="submit">Set the new password</button>
 </form>`,
 );
+
+export const confirmEmailChangePage = page(
+  "Confirm your new email address",
+  `<form action="/api/auth/email/change/confirm" method="post"
+  data-success="Your account now signs in with this address. You can close this page.">
+<p>Make this address the one your account signs in with.</p>
+<button type="submit">Use this email address</button>
+</form>`,
+);
+
+export const undoEmailChangePage = page(
+  "Put your email address back",
+  `<form action="/api/auth/email/change/undo" method="post"
+  data-success="Your account signs in with this address again, and every session is signed out. Now reset your password.">
+<p>Undo the change of your account's email address and sign every session out.</p>
+<button type="submit">Put my email address back</button>
+</form>`,
+);

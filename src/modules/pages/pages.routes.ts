@@ -1,15 +1,23 @@
 import type { FastifyPluginAsync } from "fastify";
 import { pageHeaders, useHeaders } from "../../lib/security-headers.ts";
-import { PAGE_CSP, resetPasswordPage, verifyEmailPage } from "./pages.html.ts";
+import {
+  confirmEmailChangePage,
+  PAGE_CSP,
+  resetPasswordPage,
+  undoEmailChangePage,
+  verifyEmailPage,
+} from "./pages.html.ts";
 
 const PAGES = [
   ["/verify-email", verifyEmailPage],
   ["/reset-password", resetPasswordPage],
+  ["/confirm-email", confirmEmailChangePage],
+  ["/undo-email-change", undoEmailChangePage],
 ] as const;
 
 /**
- * The pages the links in auth mails open (`APP_URL/verify-email?token=…` and
- * `APP_URL/reset-password?token=…`) while no front end serves them. Pages, not API: left out of
+ * The pages the links in auth mails open (`APP_URL/verify-email?token=…`,
+ * `APP_URL/reset-password?token=…`, `/confirm-email` and `/undo-email-change`) while no front end serves them. Pages, not API: left out of
  * the OpenAPI document. The token in their address is kept out of caches, Referer headers and logs.
  */
 export const pagesRoutes: FastifyPluginAsync = async (app) => {

@@ -8,6 +8,8 @@ import { loggerOptions } from "../../lib/logger.ts";
 const PAGES = [
   { url: "/verify-email", action: "/api/auth/email/verify", inputs: 0 },
   { url: "/reset-password", action: "/api/auth/password/reset", inputs: 2 },
+  { url: "/confirm-email", action: "/api/auth/email/change/confirm", inputs: 0 },
+  { url: "/undo-email-change", action: "/api/auth/email/change/undo", inputs: 0 },
 ];
 
 function inlineHash(html: string, tag: "script" | "style"): string {
@@ -94,14 +96,13 @@ describe("the pages of the links in auth mails", () => {
       .join("")
       .split("\n")
       .filter((line) => line.includes("completed"));
-    expect(completed).toHaveLength(2);
+    expect(completed).toHaveLength(PAGES.length);
     expect(completed.join("\n")).not.toContain("secret-link-token");
     expect(completed[0]).toContain('"url":"/verify-email"');
   });
 
   it("keeps the pages out of the OpenAPI document", () => {
     const paths = Object.keys((ctx.app.swagger() as { paths: object }).paths);
-    expect(paths).not.toContain("/verify-email");
-    expect(paths).not.toContain("/reset-password");
+    for (const { url } of PAGES) expect(paths).not.toContain(url);
   });
 });

@@ -14,6 +14,8 @@ export const shoppingListsRoutes: FastifyPluginAsyncZod<Options> = async (
     {
       config: {
         auth: "required",
+        // A read sent as POST (GraphQL's `shoppingList` is a query): it stores nothing.
+        allowUnverifiedEmail: true,
         errors: {
           404: "`recipe_not_found`: one of the recipes does not exist or is private to someone else",
         },

@@ -60,6 +60,20 @@ export function createUsersRepository(db: Db) {
       return row;
     },
 
+    async setEmail(id: string, email: string, verifiedAt: Date, tx: Executor = db): Promise<void> {
+      try {
+        await tx
+          .update(users)
+          .set({ email, emailVerifiedAt: verifiedAt, updatedAt: sql`now()` })
+          .where(eq(users.id, id));
+      } catch (error) {
+        if (isUniqueViolation(error)) {
+          throw new ConflictError("email_taken", { detail: "This email is already registered." });
+        }
+        throw error;
+      }
+    },
+
     /**
      * Locks the rows of every enabled admin until the transaction ends, in id order, so two
      * transactions that both demote an admin queue one behind the other instead of deadlocking;

@@ -95,6 +95,11 @@ export function createUsersService({ db, usersRepository, hasher, dummyHash, clo
       await usersRepository.update(userId, { passwordHash }, tx);
     },
 
+    /** A new address, proven by a link sent to it; a taken one is a 409 `email_taken`. */
+    async setVerifiedEmail(userId: string, email: string, tx: Executor = db): Promise<void> {
+      await usersRepository.setEmail(userId, normaliseEmail(email), clock.now(), tx);
+    },
+
     async markEmailVerified(user: UserRow, tx: Executor = db): Promise<void> {
       if (user.emailVerifiedAt) return;
       await usersRepository.update(user.id, { emailVerifiedAt: clock.now() }, tx);
