@@ -2,7 +2,7 @@ import type { Db, Executor } from "../../db/client.ts";
 import type { JobRun } from "../../jobs/define.ts";
 import type { Actor } from "../../lib/actor.ts";
 import type { Clock } from "../../lib/clock.ts";
-import { BadRequestError, ForbiddenError, UnauthorizedError } from "../../lib/errors.ts";
+import { ForbiddenError, UnauthorizedError } from "../../lib/errors.ts";
 import type { AuditService, RequestContext } from "../audit/audit.service.ts";
 import type { UsersService } from "../users/users.service.ts";
 import { type AuthMail, type AuthMailer, mailLink } from "./auth.mail.ts";
@@ -13,8 +13,8 @@ import {
   emailChangedTemplate,
 } from "./email-change.mail.ts";
 import type { EmailChangesRepository } from "./email-changes.repository.ts";
+import { createLinkTokens, invalidToken } from "./link-tokens.ts";
 import type { SessionsService } from "./sessions.service.ts";
-import { generateOpaqueToken, hashToken, sameHash } from "./tokens.ts";
 import type { UserTokensRepository } from "./user-tokens.repository.ts";
 
 export const EMAIL_CHANGE_TTL_MS = 60 * 60 * 1000;
@@ -35,9 +35,6 @@ type EmailChangeDeps = {
   appUrl: string;
 };
 
-const invalidToken = () =>
-  new BadRequestError("invalid_token", { detail: "The link is invalid, expired or already used." });
-
 /**
  * Changing the account's email: asked for with the password, confirmed by a link to the new
  * address, told to the old one with a link that undoes it. Tokens as in ./recovery.service.ts.
@@ -46,24 +43,12 @@ export function createEmailChangeService(deps: EmailChangeDeps) {
   const { db, users, sessions, userTokensRepository: tokens, mailer, audit, clock } = deps;
   const changes = deps.emailChangesRepository;
 
-  async function issue(userId: string, purpose: UserTokenPurpose, ttlMs: number, tx: Executor) {
-    const now = clock.now();
-    await tokens.spendAllFor(userId, purpose, now, tx);
-    const token = generateOpaqueToken();
-    const expiresAt = new Date(now.getTime() + ttlMs);
-    await tokens.insert(
-      { userId, purpose, tokenHash: hashToken(token), createdAt: now, expiresAt },
-      tx,
-    );
-    return token;
-  }
-
+  const links = createLinkTokens({ tokens, users, clock });
+  const issue = links.issue;
+  /** A disabled account's links do nothing. */
   async function spend(purpose: UserTokenPurpose, token: string, tx: Executor) {
-    const tokenHash = hashToken(token);
-    const row = await tokens.spend(purpose, tokenHash, clock.now(), tx);
-    if (!row || !sameHash(row.tokenHash, tokenHash)) throw invalidToken();
-    const user = await users.findById(row.userId, tx);
-    if (!user || user.disabledAt) throw invalidToken();
+    const user = await links.spend(purpose, token, tx);
+    if (user.disabledAt) throw invalidToken();
     return user;
   }
 

@@ -2,14 +2,15 @@ import type { Db, Executor } from "../../db/client.ts";
 import type { JobRun } from "../../jobs/define.ts";
 import type { Actor } from "../../lib/actor.ts";
 import type { Clock } from "../../lib/clock.ts";
-import { BadRequestError } from "../../lib/errors.ts";
+
 import type { AuditService, RequestContext } from "../audit/audit.service.ts";
 import type { UsersService } from "../users/users.service.ts";
 import type { UserRow } from "../users/users.table.ts";
 import { type AuthLinkJob, type AuthMailer, mailLink } from "./auth.mail.ts";
 import type { UserTokenPurpose } from "./auth.table.ts";
+import { createLinkTokens } from "./link-tokens.ts";
 import type { SessionsService } from "./sessions.service.ts";
-import { generateOpaqueToken, hashToken, sameHash } from "./tokens.ts";
+import { hashToken } from "./tokens.ts";
 import type { UserTokensRepository } from "./user-tokens.repository.ts";
 
 export const RESET_TOKEN_TTL_MS = 30 * 60 * 1000;
@@ -39,39 +40,14 @@ type RecoveryDeps = {
   appUrl: string;
 };
 
-const invalidToken = () =>
-  new BadRequestError("invalid_token", { detail: "The link is invalid, expired or already used." });
-
 /** Email verification and password reset: single-use tokens sent by mail. */
 export function createRecoveryService(deps: RecoveryDeps) {
   const { db, users, sessions, userTokensRepository: tokens, mailer, audit, clock } = deps;
 
-  /** Replaces any live token of the purpose with a new one; only its hash is stored. */
-  async function issue(user: UserRow, purpose: UserTokenPurpose, ttlMs: number, tx: Executor) {
-    const now = clock.now();
-    await tokens.spendAllFor(user.id, purpose, now, tx);
-    const token = generateOpaqueToken();
-    await tokens.insert(
-      {
-        userId: user.id,
-        purpose,
-        tokenHash: hashToken(token),
-        createdAt: now,
-        expiresAt: new Date(now.getTime() + ttlMs),
-      },
-      tx,
-    );
-    return token;
-  }
-
-  async function spend(purpose: UserTokenPurpose, token: string, tx: Executor) {
-    const tokenHash = hashToken(token);
-    const row = await tokens.spend(purpose, tokenHash, clock.now(), tx);
-    if (!row || !sameHash(row.tokenHash, tokenHash)) throw invalidToken();
-    const user = await users.findById(row.userId, tx);
-    if (!user) throw invalidToken();
-    return user;
-  }
+  const links = createLinkTokens({ tokens, users, clock });
+  const issue = (user: UserRow, purpose: UserTokenPurpose, ttlMs: number, tx: Executor) =>
+    links.issue(user.id, purpose, ttlMs, tx);
+  const spend = links.spend;
 
   async function sendVerification(user: UserRow, tx: Executor): Promise<void> {
     await mailer.enqueue({ purpose: "email_verification", userId: user.id }, tx);
