@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
+import { recordResolvedModules } from "./helpers/process.ts";
 
 vi.setConfig({ testTimeout: 60_000 });
 
@@ -16,19 +17,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
  */
 async function serverStaticImports(): Promise<string[]> {
   const file = join(dir, "resolved.txt");
-  const hooks = `import { appendFileSync } from "node:fs";
-export async function resolve(specifier, context, next) {
-  const result = await next(specifier, context);
-  appendFileSync(${JSON.stringify(file)}, result.url + "\\n");
-  return result;
-}`;
-  const register = `import { register } from "node:module";
-register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
-  const child = spawn(
-    process.execPath,
-    ["--import", `data:text/javascript,${encodeURIComponent(register)}`, "src/server.ts"],
-    { env: { PATH: process.env.PATH ?? "", PORT: "not-a-port" }, stdio: "ignore" },
-  );
+  const child = spawn(process.execPath, [...recordResolvedModules(file), "src/server.ts"], {
+    env: { PATH: process.env.PATH ?? "", PORT: "not-a-port" },
+    stdio: "ignore",
+  });
   const [code] = await once(child, "exit");
   expect(code).toBe(78);
   return readFileSync(file, "utf8").trim().split("\n");

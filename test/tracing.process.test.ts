@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { startOtlpReceiver } from "./helpers/otlp.ts";
-import { type Spawned, waitForOutput } from "./helpers/process.ts";
+import { recordResolvedModules, type Spawned, waitForOutput } from "./helpers/process.ts";
 
 vi.setConfig({ testTimeout: 90_000 });
 
@@ -18,29 +18,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
  */
 async function serveOnce(label: string, env: Record<string, string>): Promise<string[]> {
   const file = join(dir, `${label}.resolved`);
-  const hooks = `import { appendFileSync } from "node:fs";
-export async function resolve(specifier, context, next) {
-  const result = await next(specifier, context);
-  appendFileSync(${JSON.stringify(file)}, result.url + "\\n");
-  return result;
-}`;
-  const register = `import { register } from "node:module";
-register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
-  const child = spawn(
-    process.execPath,
-    ["--import", `data:text/javascript,${encodeURIComponent(register)}`, "src/server.ts"],
-    {
-      env: {
-        PATH: process.env.PATH ?? "",
-        NODE_ENV: "test",
-        HOST: "127.0.0.1",
-        PORT: "0",
-        DATA_DIR: join(dir, label),
-        ...env,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
+  const child = spawn(process.execPath, [...recordResolvedModules(file), "src/server.ts"], {
+    env: {
+      PATH: process.env.PATH ?? "",
+      NODE_ENV: "test",
+      HOST: "127.0.0.1",
+      PORT: "0",
+      DATA_DIR: join(dir, label),
+      ...env,
     },
-  );
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout.on("data", (chunk) => {
     output += chunk;

@@ -53,3 +53,19 @@ export async function startServer(env: Record<string, string>): Promise<Spawned 
   const [, url] = await waitForOutput(spawned, /Server listening at (http:\/\/127\.0\.0\.1:\d+)/);
   return { ...spawned, url: url as string };
 }
+
+/**
+ * A `--import` argument that makes a Node.js process append the URL of every module it resolves
+ * to `file`, one per line (a `module.register` resolve hook).
+ */
+export function recordResolvedModules(file: string): string[] {
+  const hooks = `import { appendFileSync } from "node:fs";
+export async function resolve(specifier, context, next) {
+  const result = await next(specifier, context);
+  appendFileSync(${JSON.stringify(file)}, result.url + "\\n");
+  return result;
+}`;
+  const register = `import { register } from "node:module";
+register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
+  return ["--import", `data:text/javascript,${encodeURIComponent(register)}`];
+}
