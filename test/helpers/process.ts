@@ -7,18 +7,16 @@ export type Spawned = {
   exited: Promise<number | null>;
 };
 
-/** Starts one of the project's entry points as a real process (`node <entry>`, as `npm start` does). */
-export function spawnEntry(entry: string, args: string[], env: Record<string, string>): Spawned {
-  const child = spawn(process.execPath, [entry, ...args], {
-    // A free port for a worker's health endpoint: processes of parallel runs never collide.
-    env: {
-      PATH: process.env.PATH ?? "",
-      NODE_ENV: "test",
-      LOG_LEVEL: "info",
-      WORKER_HTTP_PORT: "0",
-      ...env,
-    },
-    stdio: ["pipe", "pipe", "pipe"],
+/** Starts a process whose stdout and stderr are kept together, for `output()`. */
+export function spawnProcess(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  stdin: "pipe" | "ignore" = "pipe",
+): Spawned {
+  const child = spawn(command, args, {
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stdio: [stdin, "pipe", "pipe"],
   });
   let output = "";
   child.stdout?.on("data", (chunk) => {
@@ -29,6 +27,17 @@ export function spawnEntry(entry: string, args: string[], env: Record<string, st
   });
   const exited = once(child, "exit").then(([code]) => code as number | null);
   return { child, output: () => output, exited };
+}
+
+/** Starts one of the project's entry points as a real process (`node <entry>`, as `npm start` does). */
+export function spawnEntry(entry: string, args: string[], env: Record<string, string>): Spawned {
+  // A free port for a worker's health endpoint: processes of parallel runs never collide.
+  return spawnProcess(process.execPath, [entry, ...args], {
+    NODE_ENV: "test",
+    LOG_LEVEL: "info",
+    WORKER_HTTP_PORT: "0",
+    ...env,
+  });
 }
 
 /** Waits until the process prints a line matching `pattern`, or fails on exit/timeout. */

@@ -1,9 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { recipeBody } from "../factories/recipes.ts";
+import { type Spawned, spawnProcess } from "../helpers/process.ts";
 
 type Service = "api" | "worker" | "migrate";
 
@@ -13,28 +12,12 @@ export const COMMANDS = JSON.parse(readFileSync("deploy/commands.json", "utf8"))
   string[]
 >;
 
-export type Proc = {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<number | null>;
-};
+export type Proc = Spawned;
 
 /** Starts a service with exactly its deploy/commands.json argv. */
 export function startService(service: Service, env: Record<string, string>): Proc {
   const [command = "node", ...args] = COMMANDS[service];
-  const child = spawn(command, args, {
-    env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout?.on("data", (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on("data", (chunk) => {
-    output += chunk;
-  });
-  const exited = once(child, "exit").then(([code]) => code as number | null);
-  return { child, output: () => output, exited };
+  return spawnProcess(command, args, env, "ignore");
 }
 
 export async function waitUntil(
