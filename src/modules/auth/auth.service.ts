@@ -5,6 +5,7 @@ import { ForbiddenError, UnauthorizedError } from "../../lib/errors.ts";
 import type { AuditService, RequestContext } from "../audit/audit.service.ts";
 import { toUser } from "../users/users.schema.ts";
 import type { NewUser, UsersService } from "../users/users.service.ts";
+import type { UserRow } from "../users/users.table.ts";
 import type { AuthMailer } from "./auth.mail.ts";
 import type { AuthResponse } from "./auth.schema.ts";
 import type { DeviceTokens } from "./device-tokens.ts";
@@ -25,8 +26,41 @@ type AuthDeps = {
 export const invalidCredentials = () =>
   new UnauthorizedError("invalid_credentials", { detail: "The email or password is incorrect." });
 
+/** How a sign-in was proved; recorded on its `login_succeeded` event when not the password. */
+export type SignInMethod = "password";
+
 export function createAuthService(deps: AuthDeps) {
   const { db, users, sessions, recovery, audit, deviceTokens, mailer, clock } = deps;
+  /**
+   * Starts a session for an account whose sign-in has been proved (by its password, or by any
+   * other method: `method` is recorded on the audit event): the session, the `login_succeeded`
+   * event and, for a device not known to the account, a new-sign-in notice, in one transaction.
+   */
+  async function signIn(
+    user: UserRow,
+    context: RequestContext,
+    options: { method: SignInMethod; trustedDevice?: boolean },
+  ): Promise<AuthResponse> {
+    // Marked only when not the defaults, so the events of ordinary logins keep their shape.
+    const marks = {
+      ...(options.method !== "password" ? { method: options.method } : {}),
+      ...(options.trustedDevice ? { trustedDevice: true } : {}),
+    };
+    return db.transaction(async (tx) => {
+      const { sessionId, pair } = await sessions.start(user, context, tx);
+      await audit.record(
+        { type: "login_succeeded", userId: user.id, context, data: { sessionId, ...marks } },
+        tx,
+      );
+      // A device that proved an earlier login to this account is known; any other is told of.
+      if (!options.trustedDevice) {
+        const at = clock.now().toISOString();
+        await mailer.notify({ notice: "new_sign_in", userId: user.id, sessionId, at }, tx);
+      }
+      return { user: toUser(user), ...pair, deviceToken: deviceTokens.issue(user) };
+    });
+  }
+
   return {
     /** Creates the account, its first session and a verification mail in one transaction. */
     async register(input: NewUser, context: RequestContext): Promise<AuthResponse> {
@@ -74,23 +108,13 @@ export function createAuthService(deps: AuthDeps) {
         await audit.record({ type: "login_failed", userId: null, context, data });
         throw invalidCredentials();
       }
-      return db.transaction(async (tx) => {
-        // Read again: a login may have just re-hashed the password, and the device token
-        // is bound to the hash as stored.
-        const user = (await users.findById(verified.id, tx)) ?? verified;
-        const { sessionId, pair } = await sessions.start(user, context, tx);
-        await audit.record(
-          { type: "login_succeeded", userId: user.id, context, data: { sessionId, ...device } },
-          tx,
-        );
-        // A device that proved an earlier login to this account is known; any other is told of.
-        if (!options.trustedDevice) {
-          const at = clock.now().toISOString();
-          await mailer.notify({ notice: "new_sign_in", userId: user.id, sessionId, at }, tx);
-        }
-        return { user: toUser(user), ...pair, deviceToken: deviceTokens.issue(user) };
-      });
+      // Read again: a login may have just re-hashed the password, and the device token is
+      // bound to the hash as stored.
+      const user = (await users.findById(verified.id)) ?? verified;
+      return signIn(user, context, { method: "password", ...options });
     },
+
+    signIn,
 
     refresh: (refreshToken: string, context: RequestContext) =>
       sessions.refresh(refreshToken, context),
