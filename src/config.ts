@@ -44,6 +44,8 @@ const EnvSchema = z.object({
   ),
   CORS_ORIGINS: z.string().default(""),
   REQUIRE_VERIFIED_EMAIL: bool(false),
+  // The name authenticator apps show next to the account's codes.
+  TOTP_ISSUER: z.string().trim().min(1).max(64).default("Stratum"),
   // The outbox at /api/dev/mail; default: on with the embedded database outside production.
   DEV_MAILBOX: optionalString.pipe(z.stringbool().optional()),
   // /docs and /openapi.json; default: on outside production.
@@ -182,6 +184,7 @@ function toConfig(env: z.output<typeof EnvSchema>) {
     redisUrl: env.REDIS_URL,
     passwordHashConcurrency: env.PASSWORD_HASH_CONCURRENCY || undefined,
     requireVerifiedEmail: env.REQUIRE_VERIFIED_EMAIL,
+    totpIssuer: env.TOTP_ISSUER,
     // Whoever reads the outbox can reset any password: never with a shared database by default.
     devMailbox: !isProduction && (env.DEV_MAILBOX ?? embedded),
     apiDocs: env.API_DOCS ?? !isProduction,

@@ -22,12 +22,15 @@ import { createDeviceTokens } from "./modules/auth/device-tokens.ts";
 import { emailChangeMailTemplates } from "./modules/auth/email-change.mail.ts";
 import { createEmailChangeService } from "./modules/auth/email-change.service.ts";
 import { createEmailChangesRepository } from "./modules/auth/email-changes.repository.ts";
+import { createMfaRepository } from "./modules/auth/mfa.repository.ts";
+import { createMfaService } from "./modules/auth/mfa.service.ts";
 import { noticeMailTemplates } from "./modules/auth/notices.mail.ts";
 import { createNoticesService } from "./modules/auth/notices.service.ts";
 import { createRecoveryService } from "./modules/auth/recovery.service.ts";
 import { createSessionsRepository } from "./modules/auth/sessions.repository.ts";
 import { createSessionsService } from "./modules/auth/sessions.service.ts";
 import { createAccessTokens } from "./modules/auth/tokens.ts";
+import { createSecretBox } from "./modules/auth/totp.ts";
 import { createUserTokensRepository } from "./modules/auth/user-tokens.repository.ts";
 import { createExportsRepository } from "./modules/exports/exports.repository.ts";
 import { createExportsService } from "./modules/exports/exports.service.ts";
@@ -176,11 +179,23 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     appUrl: config.appUrl,
   });
   const deviceTokens = createDeviceTokens(jwt, clock);
+  const mfa = createMfaService({
+    db,
+    mfaRepository: createMfaRepository(db),
+    users,
+    sessions,
+    audit,
+    mailer: authMailer,
+    box: createSecretBox(jwt),
+    clock,
+    issuer: config.totpIssuer,
+  });
   const auth = createAuthService({
     db,
     users,
     sessions,
     recovery,
+    mfa,
     audit,
     deviceTokens,
     mailer: authMailer,
@@ -252,6 +267,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
   cleanupSteps.push(
     { name: "sessions", run: (now) => sessions.purgeExpired(now) },
     { name: "user_tokens", run: (now) => userTokensRepository.purgeExpired(now) },
+    { name: "mfa_challenges", run: (now) => mfa.purgeExpiredChallenges(now) },
     { name: "email_changes", run: (now) => emailChange.purgeExpired(now) },
     { name: "exports", run: (now) => exports.removeExpired(now) },
   );
@@ -300,6 +316,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     notices,
     emailChange,
     recovery,
+    mfa,
     auth,
     usersAccount,
     storage,

@@ -33,6 +33,8 @@ const failedWith = (code: string) => (error: unknown) =>
   error instanceof AppError && error.code === code;
 const badCredentials = failedWith("invalid_credentials");
 const badPassword = failedWith("invalid_password");
+const badCode = failedWith("invalid_mfa_code");
+const badPasswordOrCode = (error: unknown) => badPassword(error) || badCode(error);
 
 /** Runs a password check on a failure budget: 429 once it is spent, one count per failure. */
 async function charged<T>(
@@ -87,6 +89,24 @@ export function createAuthLimits(app: FastifyInstance, lookup: Lookup) {
         ? charged(deviceFailures, request, target.device, badCredentials, attempt)
         : charged(accountFailures, request, emailKey(target.email), badCredentials, attempt);
     },
+    /** The second step of a sign-in, per IP; each challenge also dies at its fifth wrong code. */
+    mfaLogin: createRateLimiter(app, [
+      { name: "mfa-login-ip", max: 10, windowMs: MINUTE, key: ip },
+    ]),
+    /**
+     * A wrong code is charged to the budget the password step was charged to: the trusted
+     * device's, or the account's. Undefined target (an unknown challenge): nothing to charge.
+     */
+    chargeSecondFactor<T>(
+      request: FastifyRequest,
+      target: { email: string; device: string | undefined } | undefined,
+      attempt: () => Promise<T>,
+    ): Promise<T> {
+      if (!target) return attempt();
+      return target.device
+        ? charged(deviceFailures, request, target.device, badCode, attempt)
+        : charged(accountFailures, request, emailKey(target.email), badCode, attempt);
+    },
     /** Login's limits for a route that checks the signed-in caller's password. */
     passwordCheck: createRateLimiter(app, [
       { name: "password-check-ip", max: 10, windowMs: MINUTE, key: ip },
@@ -101,8 +121,26 @@ export function createAuthLimits(app: FastifyInstance, lookup: Lookup) {
     async chargePasswordCheck<T>(request: FastifyRequest, attempt: () => Promise<T>): Promise<T> {
       const email = request.actor ? await lookup.emailOfUser(request.actor.userId) : undefined;
       if (email === undefined) return attempt();
-      return charged(accountFailures, request, emailKey(email), badPassword, attempt);
+      return charged(accountFailures, request, emailKey(email), badPasswordOrCode, attempt);
     },
+    /** A first code confirms an app: six digits are guessed in a million tries, not a few. */
+    mfaConfirm: createRateLimiter(app, [
+      {
+        name: "mfa-confirm-user",
+        max: 5,
+        windowMs: MINUTE,
+        key: (request) => request.actor?.userId,
+      },
+    ]),
+    /** Enrolling, turning off and new recovery codes: a handful a minute is plenty. */
+    mfaChange: createRateLimiter(app, [
+      {
+        name: "mfa-change-user",
+        max: 10,
+        windowMs: MINUTE,
+        key: (request) => request.actor?.userId,
+      },
+    ]),
     register: createRateLimiter(app, [{ name: "register-ip", max: 5, windowMs: MINUTE, key: ip }]),
     refresh: createRateLimiter(app, [{ name: "refresh-ip", max: 30, windowMs: MINUTE, key: ip }]),
     /** Not in the contract's list: keeps a signed-in caller from mail-bombing their own inbox. */

@@ -16,6 +16,9 @@ import {
 import type { AuthService } from "./auth.service.ts";
 import { emailChangeRoutes } from "./email-change.routes.ts";
 import type { EmailChangeService } from "./email-change.service.ts";
+import { mfaRoutes } from "./mfa.routes.ts";
+import { MfaChallengeSchema } from "./mfa.schema.ts";
+import type { MfaService } from "./mfa.service.ts";
 import type { RecoveryService } from "./recovery.service.ts";
 import type { SessionsService } from "./sessions.service.ts";
 
@@ -25,6 +28,7 @@ type Options = {
   recovery: RecoveryService;
   sessions: SessionsService;
   emailChange: EmailChangeService;
+  mfa: MfaService;
   limits: AuthLimits;
 };
 
@@ -34,6 +38,7 @@ export const authRoutes: FastifyPluginAsyncZod<Options> = async (app, options) =
   const { auth, users, limits } = options;
   await app.register(accountRoutes, options);
   await app.register(emailChangeRoutes, options);
+  await app.register(mfaRoutes, options);
 
   app.post(
     "/api/auth/register",
@@ -69,16 +74,20 @@ export const authRoutes: FastifyPluginAsyncZod<Options> = async (app, options) =
         operationId: "login",
         tags,
         summary: "Sign in with email and password",
+        description:
+          "200: signed in. 202: the password was right and two-step sign-in is on: send a code " +
+          "with the answer's `mfaToken` to POST /api/auth/login/mfa.",
         body: LoginBody,
-        response: { 200: AuthResponseSchema },
+        response: { 200: AuthResponseSchema, 202: MfaChallengeSchema },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { email, password, deviceToken } = request.body;
       const device = await auth.trustedDevice(email, deviceToken);
-      return limits.chargeLogin(request, { email, device }, () =>
-        auth.login(email, password, requestContext(request), { trustedDevice: !!device }),
+      const result = await limits.chargeLogin(request, { email, device }, () =>
+        auth.login(email, password, requestContext(request), { device }),
       );
+      return "mfaToken" in result ? reply.code(202).send(result) : result;
     },
   );
 

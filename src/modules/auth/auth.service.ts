@@ -9,6 +9,13 @@ import type { UserRow } from "../users/users.table.ts";
 import type { AuthMailer } from "./auth.mail.ts";
 import type { AuthResponse } from "./auth.schema.ts";
 import type { DeviceTokens } from "./device-tokens.ts";
+import type { MfaChallengeResponse, SecondFactorProof } from "./mfa.schema.ts";
+import {
+  invalidMfaCode,
+  invalidMfaToken,
+  type MfaService,
+  type SecondFactor,
+} from "./mfa.service.ts";
 import type { RecoveryService } from "./recovery.service.ts";
 import type { SessionsService } from "./sessions.service.ts";
 
@@ -17,6 +24,7 @@ type AuthDeps = {
   users: UsersService;
   sessions: SessionsService;
   recovery: RecoveryService;
+  mfa: MfaService;
   audit: AuditService;
   deviceTokens: DeviceTokens;
   mailer: AuthMailer;
@@ -30,7 +38,7 @@ export const invalidCredentials = () =>
 export type SignInMethod = "password";
 
 export function createAuthService(deps: AuthDeps) {
-  const { db, users, sessions, recovery, audit, deviceTokens, mailer, clock } = deps;
+  const { db, users, sessions, recovery, mfa, audit, deviceTokens, mailer, clock } = deps;
   /**
    * Starts a session for an account whose sign-in has been proved (by its password, or by any
    * other method: `method` is recorded on the audit event): the session, the `login_succeeded`
@@ -39,12 +47,13 @@ export function createAuthService(deps: AuthDeps) {
   async function signIn(
     user: UserRow,
     context: RequestContext,
-    options: { method: SignInMethod; trustedDevice?: boolean },
+    options: { method: SignInMethod; trustedDevice?: boolean; secondFactor?: SecondFactor },
   ): Promise<AuthResponse> {
     // Marked only when not the defaults, so the events of ordinary logins keep their shape.
     const marks = {
       ...(options.method !== "password" ? { method: options.method } : {}),
       ...(options.trustedDevice ? { trustedDevice: true } : {}),
+      ...(options.secondFactor ? { secondFactor: options.secondFactor } : {}),
     };
     return db.transaction(async (tx) => {
       const { sessionId, pair } = await sessions.start(user, context, tx);
@@ -93,15 +102,19 @@ export function createAuthService(deps: AuthDeps) {
       return (await users.findById(userId))?.email;
     },
 
-    /** One answer for unknown email, wrong password and disabled account alike. */
+    /**
+     * One answer for unknown email, wrong password and disabled account alike. With two-step
+     * sign-in on, a right password answers a challenge instead of a session.
+     */
     async login(
       email: string,
       password: string,
       context: RequestContext,
-      options: { trustedDevice?: boolean } = {},
-    ): Promise<AuthResponse> {
+      options: { device?: string | undefined } = {},
+    ): Promise<AuthResponse | MfaChallengeResponse> {
+      const trustedDevice = options.device !== undefined;
       // Marked only when true, so the events of ordinary logins keep their shape.
-      const device = options.trustedDevice ? { trustedDevice: true } : {};
+      const device = trustedDevice ? { trustedDevice: true } : {};
       const verified = await users.verifyCredentials(email, password);
       if (!verified) {
         const data = { email, ...device };
@@ -111,7 +124,40 @@ export function createAuthService(deps: AuthDeps) {
       // Read again: a login may have just re-hashed the password, and the device token is
       // bound to the hash as stored.
       const user = (await users.findById(verified.id)) ?? verified;
-      return signIn(user, context, { method: "password", ...options });
+      if (await mfa.isEnabled(user.id)) {
+        const data = { ...device };
+        await audit.record({ type: "mfa_challenged", userId: user.id, context, data });
+        return mfa.challenge(user.id, options.device);
+      }
+      return signIn(user, context, { method: "password", trustedDevice });
+    },
+
+    /** The device of an open sign-in challenge, and its account's email: its budget's keys. */
+    async challengeTarget(mfaToken: string) {
+      const challenge = await mfa.openChallenge(mfaToken);
+      const email = challenge ? (await users.findById(challenge.userId))?.email : undefined;
+      return challenge && email ? { email, device: challenge.device ?? undefined } : undefined;
+    },
+
+    /** The second step of a sign-in: the challenge's code, then the session. */
+    async completeMfa(
+      mfaToken: string,
+      proof: SecondFactorProof,
+      context: RequestContext,
+    ): Promise<AuthResponse> {
+      const challenge = await mfa.openChallenge(mfaToken);
+      const user = challenge ? await users.findById(challenge.userId) : undefined;
+      if (!challenge || !user || user.disabledAt) throw invalidMfaToken();
+      const secondFactor = await mfa.checkSecondFactor(user.id, proof);
+      if (!secondFactor) {
+        await mfa.failChallenge(challenge.id);
+        const data = challenge.device !== null ? { trustedDevice: true } : {};
+        await audit.record({ type: "mfa_failed", userId: user.id, context, data });
+        throw invalidMfaCode(401);
+      }
+      if (!(await mfa.spendChallenge(challenge.id))) throw invalidMfaToken();
+      const trustedDevice = challenge.device !== null;
+      return signIn(user, context, { method: "password", trustedDevice, secondFactor });
     },
 
     signIn,
@@ -140,6 +186,8 @@ export function createAuthService(deps: AuthDeps) {
       body: { currentPassword: string; newPassword: string },
       context: RequestContext,
     ): Promise<void> {
+      // With a second factor, the password alone does not prove enough: a fresh sign-in must.
+      if (await mfa.isEnabled(actor.userId)) await mfa.assertFresh(actor);
       if (!(await users.verifyPassword(actor.userId, body.currentPassword))) {
         const data = { purpose: "password_change", sessionId: actor.sessionId };
         await audit.record({ type: "password_check_failed", userId: actor.userId, context, data });

@@ -16,6 +16,8 @@ export const sessions = pgTable(
     /** Sliding expiry: moves forward on each refresh, never past absoluteExpiresAt. */
     expiresAt: at().notNull(),
     absoluteExpiresAt: at().notNull(),
+    /** When the user last proved who they are in this session: its sign-in, or a re-authentication. */
+    authenticatedAt: at().notNull().defaultNow(),
     revokedAt: at(),
     revokedReason: text(),
     userAgent: text(),

@@ -42,15 +42,52 @@ export const newSignInTemplate = defineMailTemplate({
 });
 
 const ChangeData = z.object({ name: z.string(), at: z.iso.datetime() });
-const PASSWORD = "The password of your account was changed.";
 
-export const passwordChangedTemplate = defineMailTemplate({
-  name: "auth.password-changed",
-  data: ChangeData,
-  subject: () => "Your password was changed",
-  text: ({ name, at }) => textOf(name, PASSWORD, [`When: ${when(at)}`]),
-  html: ({ name, at }) => htmlOf(name, PASSWORD, [`When: ${when(at)}`]),
-});
+/** A change to how the account signs in: what happened, and when. */
+function changeTemplate(name: string, subject: string, what: string) {
+  return defineMailTemplate({
+    name,
+    data: ChangeData,
+    subject: () => subject,
+    text: ({ name, at }) => textOf(name, what, [`When: ${when(at)}`]),
+    html: ({ name, at }) => htmlOf(name, what, [`When: ${when(at)}`]),
+  });
+}
+
+/** Every notice but the new sign-in's, by the name the `auth.notify` job gives it. */
+export const changeNoticeTemplates = {
+  password_changed: changeTemplate(
+    "auth.password-changed",
+    "Your password was changed",
+    "The password of your account was changed.",
+  ),
+  mfa_enabled: changeTemplate(
+    "auth.mfa-enabled",
+    "Two-step sign-in was turned on",
+    "Two-step sign-in with an authenticator app was turned on for your account.",
+  ),
+  mfa_disabled: changeTemplate(
+    "auth.mfa-disabled",
+    "Two-step sign-in was turned off",
+    "Two-step sign-in was turned off for your account: a password alone now signs in.",
+  ),
+  recovery_codes_regenerated: changeTemplate(
+    "auth.recovery-codes-regenerated",
+    "New recovery codes were made",
+    "New recovery codes were made for your account; the old ones no longer work.",
+  ),
+  recovery_code_used: changeTemplate(
+    "auth.recovery-code-used",
+    "A recovery code was used",
+    "A recovery code was used to sign in to your account, or to confirm who you are; it cannot be used again.",
+  ),
+};
+
+export type ChangeNotice = keyof typeof changeNoticeTemplates;
+export const CHANGE_NOTICES = Object.keys(changeNoticeTemplates) as [
+  ChangeNotice,
+  ...ChangeNotice[],
+];
 
 /** Security notices: no link and no secret in any of them, only what happened, when and where. */
-export const noticeMailTemplates = [newSignInTemplate, passwordChangedTemplate];
+export const noticeMailTemplates = [newSignInTemplate, ...Object.values(changeNoticeTemplates)];

@@ -2,7 +2,7 @@ import type { Executor } from "../../db/client.ts";
 import type { JobRun } from "../../jobs/define.ts";
 import type { UsersService } from "../users/users.service.ts";
 import type { AuthMail, AuthMailer, AuthNoticeJob } from "./auth.mail.ts";
-import { newSignInTemplate, passwordChangedTemplate } from "./notices.mail.ts";
+import { changeNoticeTemplates, newSignInTemplate } from "./notices.mail.ts";
 import type { SessionsService } from "./sessions.service.ts";
 
 type NoticesDeps = { users: UsersService; sessions: SessionsService; mailer: AuthMailer };
@@ -16,9 +16,9 @@ export function createNoticesService({ users, sessions, mailer }: NoticesDeps) {
     const user = await users.findById(job.userId, tx);
     if (!user || user.disabledAt) return undefined;
     const { name } = user;
-    if (job.notice === "password_changed") {
+    if (job.notice !== "new_sign_in") {
       const data = { name, at: job.at };
-      return { to: user.email, template: passwordChangedTemplate.name, data };
+      return { to: user.email, template: changeNoticeTemplates[job.notice].name, data };
     }
     const session = job.sessionId ? await sessions.findById(job.sessionId, tx) : undefined;
     if (!session || session.userId !== user.id) return undefined;

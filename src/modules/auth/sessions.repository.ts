@@ -6,7 +6,14 @@ import { refreshTokens, type SessionRow, sessions } from "./auth.table.ts";
 
 export type NewSession = Pick<
   SessionRow,
-  "userId" | "createdAt" | "lastUsedAt" | "expiresAt" | "absoluteExpiresAt" | "userAgent" | "ip"
+  | "userId"
+  | "createdAt"
+  | "lastUsedAt"
+  | "expiresAt"
+  | "absoluteExpiresAt"
+  | "authenticatedAt"
+  | "userAgent"
+  | "ip"
 >;
 export type NewRefreshToken = {
   sessionId: string;
@@ -66,7 +73,7 @@ export function createSessionsRepository(db: Db) {
 
     async touch(
       id: string,
-      values: Pick<SessionRow, "lastUsedAt" | "expiresAt">,
+      values: Partial<Pick<SessionRow, "lastUsedAt" | "expiresAt" | "authenticatedAt">>,
       tx: Executor = db,
     ): Promise<void> {
       await tx.update(sessions).set(values).where(eq(sessions.id, id));

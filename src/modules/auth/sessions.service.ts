@@ -118,6 +118,7 @@ export function createSessionsService(deps: SessionsDeps) {
           lastUsedAt: now,
           expiresAt: new Date(now.getTime() + SESSION_SLIDING_MS),
           absoluteExpiresAt: new Date(now.getTime() + SESSION_ABSOLUTE_MS),
+          authenticatedAt: now,
           userAgent: context.userAgent?.slice(0, 512) ?? null,
           ip: context.ip,
         },
@@ -167,6 +168,10 @@ export function createSessionsService(deps: SessionsDeps) {
     },
 
     findById: (id: string, tx: Executor = db) => repo.findById(id, tx),
+
+    /** Records that the user proved who they are again in this session (a re-authentication). */
+    markAuthenticated: (id: string, at: Date, tx: Executor = db) =>
+      repo.touch(id, { authenticatedAt: at }, tx),
 
     /** The session id a refresh token belongs to, if the token is known. */
     async sessionOfRefreshToken(token: string, tx: Executor = db) {
