@@ -1,5 +1,6 @@
-import { and, count, eq, gt, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
+import { and, count, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db, Executor } from "../../db/client.ts";
+import { prepared } from "../../db/prepared.ts";
 import {
   type MfaChallengeRow,
   type MfaTotpRow,
@@ -9,9 +10,17 @@ import {
 } from "./mfa.table.ts";
 
 export function createMfaRepository(db: Db) {
+  // Read on every login: prepared, as the rest of login's statements are.
+  const totpOf = prepared(db, "mfa_totp_of", (tx) =>
+    tx
+      .select()
+      .from(mfaTotp)
+      .where(eq(mfaTotp.userId, sql.placeholder("userId"))),
+  );
+
   return {
     async findTotp(userId: string, tx: Executor = db): Promise<MfaTotpRow | undefined> {
-      const [row] = await tx.select().from(mfaTotp).where(eq(mfaTotp.userId, userId));
+      const [row] = await totpOf({ userId }, tx);
       return row;
     },
 
@@ -63,15 +72,17 @@ export function createMfaRepository(db: Db) {
       await tx.update(mfaTotp).set({ secret }).where(eq(mfaTotp.userId, userId));
     },
 
-    /** Removes the app and the recovery codes: the account is back to its password alone. */
+    /**
+     * Removes the app (enrolled or enrolling) and the recovery codes: the account is back to its
+     * password alone. False when no enrolled app was there.
+     */
     async removeFactors(userId: string, tx: Executor = db): Promise<boolean> {
       await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
       const rows = await tx
         .delete(mfaTotp)
-        .where(and(eq(mfaTotp.userId, userId), isNotNull(mfaTotp.confirmedAt)))
-        .returning({ userId: mfaTotp.userId });
-      await tx.delete(mfaTotp).where(eq(mfaTotp.userId, userId));
-      return rows.length > 0;
+        .where(eq(mfaTotp.userId, userId))
+        .returning({ confirmedAt: mfaTotp.confirmedAt });
+      return rows.some((row) => row.confirmedAt !== null);
     },
 
     /** Replaces every recovery code of the user. */
