@@ -23,7 +23,7 @@ export const sendAuthLinkJob = defineJob({
 export const sendAuthNoticeJob = defineJob({
   name: "auth.notify",
   payload: z.object({
-    notice: z.enum(["new_sign_in", "password_changed"]),
+    notice: z.enum(["new_sign_in", "password_changed", "passkey_added", "passkey_removed"]),
     userId: z.uuid(),
     sessionId: z.uuid().nullable(),
     at: z.iso.datetime(),

@@ -48,9 +48,9 @@ export type AuthLinkJob = {
 
 /** What the `auth.notify` job carries: ids and a time, never the address, IP or user agent. */
 export type AuthNoticeJob = {
-  notice: "new_sign_in" | "password_changed";
+  notice: "new_sign_in" | "password_changed" | "passkey_added" | "passkey_removed";
   userId: string;
-  /** The new sign-in's session, whose IP and user agent the mail shows. */
+  /** The session of the sign-in or the change, whose IP and user agent the mail shows. */
   sessionId: string | null;
   at: string;
 };

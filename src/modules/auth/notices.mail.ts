@@ -52,5 +52,30 @@ export const passwordChangedTemplate = defineMailTemplate({
   html: ({ name, at }) => htmlOf(name, PASSWORD, [`When: ${when(at)}`]),
 });
 
+const PASSKEY_ADDED =
+  "A passkey was added to your account: it can now sign in without the password.";
+const PASSKEY_REMOVED = "A passkey was removed from your account: it can no longer sign in.";
+
+export const passkeyAddedTemplate = defineMailTemplate({
+  name: "auth.passkey-added",
+  data: SignInData,
+  subject: () => "A passkey was added to your account",
+  text: (data) => textOf(data.name, PASSKEY_ADDED, signInDetails(data)),
+  html: (data) => htmlOf(data.name, PASSKEY_ADDED, signInDetails(data)),
+});
+
+export const passkeyRemovedTemplate = defineMailTemplate({
+  name: "auth.passkey-removed",
+  data: SignInData,
+  subject: () => "A passkey was removed from your account",
+  text: (data) => textOf(data.name, PASSKEY_REMOVED, signInDetails(data)),
+  html: (data) => htmlOf(data.name, PASSKEY_REMOVED, signInDetails(data)),
+});
+
 /** Security notices: no link and no secret in any of them, only what happened, when and where. */
-export const noticeMailTemplates = [newSignInTemplate, passwordChangedTemplate];
+export const noticeMailTemplates = [
+  newSignInTemplate,
+  passwordChangedTemplate,
+  passkeyAddedTemplate,
+  passkeyRemovedTemplate,
+];

@@ -2,8 +2,20 @@ import type { Executor } from "../../db/client.ts";
 import type { JobRun } from "../../jobs/define.ts";
 import type { UsersService } from "../users/users.service.ts";
 import type { AuthMail, AuthMailer, AuthNoticeJob } from "./auth.mail.ts";
-import { newSignInTemplate, passwordChangedTemplate } from "./notices.mail.ts";
+import {
+  newSignInTemplate,
+  passkeyAddedTemplate,
+  passkeyRemovedTemplate,
+  passwordChangedTemplate,
+} from "./notices.mail.ts";
 import type { SessionsService } from "./sessions.service.ts";
+
+/** The notices that show the session they came from (its IP and user agent). */
+const FROM_SESSION = {
+  new_sign_in: newSignInTemplate.name,
+  passkey_added: passkeyAddedTemplate.name,
+  passkey_removed: passkeyRemovedTemplate.name,
+};
 
 type NoticesDeps = { users: UsersService; sessions: SessionsService; mailer: AuthMailer };
 
@@ -20,11 +32,17 @@ export function createNoticesService({ users, sessions, mailer }: NoticesDeps) {
       const data = { name, at: job.at };
       return { to: user.email, template: passwordChangedTemplate.name, data };
     }
-    const session = job.sessionId ? await sessions.findById(job.sessionId, tx) : undefined;
-    if (!session || session.userId !== user.id) return undefined;
-    const { ip, userAgent } = session;
-    const data = { name, at: job.at, ip, userAgent };
-    return { to: user.email, template: newSignInTemplate.name, data };
+    const found = job.sessionId ? await sessions.findById(job.sessionId, tx) : undefined;
+    const session = found?.userId === user.id ? found : undefined;
+    // A sign-in whose session is gone is not told of; a change to the account always is.
+    if (!session && job.notice === "new_sign_in") return undefined;
+    const data = {
+      name,
+      at: job.at,
+      ip: session?.ip ?? null,
+      userAgent: session?.userAgent ?? null,
+    };
+    return { to: user.email, template: FROM_SESSION[job.notice], data };
   }
 
   return {
