@@ -1,5 +1,6 @@
 import { createHash, generateKeyPairSync, randomBytes, sign } from "node:crypto";
 import { isoCBOR } from "@simplewebauthn/server/helpers";
+import type { FastifyInstance } from "fastify";
 
 const UP = 0x01;
 const UV = 0x04;
@@ -102,3 +103,27 @@ export function softAuthenticator(options: { origin: string }) {
 }
 
 export type SoftAuthenticator = ReturnType<typeof softAuthenticator>;
+
+/** The origin of the test config's APP_URL: where test ceremonies take place. */
+export const TEST_ORIGIN = "http://localhost:3000";
+
+/** Adds a passkey of a new software authenticator to the account, over HTTP. */
+export async function registerPasskey(app: FastifyInstance, accessToken: string, name = "Laptop") {
+  const authenticator = softAuthenticator({ origin: TEST_ORIGIN });
+  const headers = { authorization: `Bearer ${accessToken}` };
+  const asked = await app.inject({
+    method: "POST",
+    url: "/api/auth/passkeys/registration/options",
+    headers,
+  });
+  const { challengeId, options } = asked.json();
+  const response = authenticator.register(options);
+  const added = await app.inject({
+    method: "POST",
+    url: "/api/auth/passkeys",
+    headers,
+    payload: { challengeId, name, response },
+  });
+  if (added.statusCode !== 201) throw new Error(`passkey not added: ${added.body}`);
+  return { authenticator, passkey: added.json() as { id: string; name: string } };
+}

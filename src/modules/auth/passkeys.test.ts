@@ -4,13 +4,16 @@ import { expectProblem, manualClock, randomIp } from "../../../test/factories/au
 import { bearer, type CreatedUser, createUser } from "../../../test/factories/users.ts";
 import { createTestApp, type TestContext } from "../../../test/helpers/app.ts";
 import { drainQueue, outboxMessages } from "../../../test/helpers/queue.ts";
-import { type SoftAuthenticator, softAuthenticator } from "../../../test/helpers/webauthn.ts";
+import {
+  TEST_ORIGIN as ORIGIN,
+  registerPasskey,
+  type SoftAuthenticator,
+  softAuthenticator,
+} from "../../../test/helpers/webauthn.ts";
 import { auditEvents } from "../audit/audit.table.ts";
 import { users } from "../users/users.table.ts";
 import { CHALLENGE_TTL_MS } from "./passkeys.service.ts";
 import { passkeys } from "./passkeys.table.ts";
-
-const ORIGIN = "http://localhost:3000";
 
 describe("passkeys", () => {
   let ctx: TestContext;
@@ -39,19 +42,8 @@ describe("passkeys", () => {
     return response.json();
   }
 
-  /** Adds a passkey of a new software authenticator to the account. */
-  async function addPasskey(account: CreatedUser, name = "Laptop") {
-    const authenticator = softAuthenticator({ origin: ORIGIN });
-    const { challengeId, options } = await registrationOptions(account);
-    const response = authenticator.register(options);
-    const added = await post(
-      "/api/auth/passkeys",
-      { challengeId, name, response },
-      bearer(account.accessToken),
-    );
-    expect(added.statusCode, added.body).toBe(201);
-    return { authenticator, passkey: added.json() };
-  }
+  const addPasskey = (account: CreatedUser, name?: string) =>
+    registerPasskey(ctx.app, account.accessToken, name);
 
   async function authenticationOptions() {
     const response = await post("/api/auth/passkeys/authentication/options");
