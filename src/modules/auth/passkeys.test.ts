@@ -12,6 +12,7 @@ import {
 } from "../../../test/helpers/webauthn.ts";
 import { auditEvents } from "../audit/audit.table.ts";
 import { users } from "../users/users.table.ts";
+import { sessions } from "./auth.table.ts";
 import { CHALLENGE_TTL_MS } from "./passkeys.service.ts";
 import { passkeys } from "./passkeys.table.ts";
 
@@ -110,6 +111,17 @@ describe("passkeys", () => {
       const [mail] = await mailsTo(account.user.email);
       expect(mail?.subject).toBe("A passkey was added to your account");
       expect(mail?.text).toContain("IP address: 127.0.0.1");
+    });
+
+    it("tells of a passkey added even when the session that added it is gone since", async () => {
+      const account = await createUser(ctx);
+      await addPasskey(account);
+      await ctx.deps.db.delete(sessions).where(eq(sessions.userId, account.user.id));
+
+      const [mail] = await mailsTo(account.user.email);
+
+      expect(mail?.subject).toBe("A passkey was added to your account");
+      expect(mail?.text).toContain("IP address: unknown");
     });
 
     it("refuses a response from another origin, and spends the challenge", async () => {
