@@ -283,7 +283,9 @@ function tracingConfig(env: z.output<typeof EnvSchema>) {
 
 function webauthnProblems(env: z.output<typeof EnvSchema>): string[] {
   const origins = env.WEBAUTHN_ORIGINS?.split(",").map((origin) => origin.trim()) ?? [];
-  const bad = origins.filter((origin) => origin && !URL.canParse(origin));
+  const bad = origins.filter(
+    (origin) => origin && !(/^https?:\/\//.test(origin) && URL.canParse(origin)),
+  );
   return bad.length > 0 ? [`WEBAUTHN_ORIGINS: not an origin: ${bad.join(", ")}`] : [];
 }
 

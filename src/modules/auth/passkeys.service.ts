@@ -1,10 +1,3 @@
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-} from "@simplewebauthn/server";
-import { COSEALG } from "@simplewebauthn/server/helpers";
 import { z } from "zod";
 import type { Db } from "../../db/client.ts";
 import type { Actor } from "../../lib/actor.ts";
@@ -32,17 +25,15 @@ import type {
   RegistrationResponse,
 } from "./passkeys.schema.ts";
 import type { ChallengePurpose, PasskeyRow } from "./passkeys.table.ts";
+import {
+  CHALLENGE_TTL_MS,
+  challengeOf,
+  createWebauthn,
+  type WebauthnSettings,
+} from "./passkeys.webauthn.ts";
 import { hashToken } from "./tokens.ts";
 
-export const CHALLENGE_TTL_MS = 5 * 60 * 1000;
-/**
- * EdDSA, ES256, RS256: the library's defaults without ML-DSA-44, whose support check prints
- * Node's "experimental Web Crypto" warnings on stderr of every process that registers a passkey.
- */
-const ALGORITHMS = [COSEALG.EdDSA, COSEALG.ES256, COSEALG.RS256];
 const KeySchema = z.object({ createdAt: z.iso.datetime(), id: z.uuid() });
-
-export type WebauthnSettings = { rpId: string; rpName: string; origins: string[] };
 
 type PasskeysDeps = {
   db: Db;
@@ -79,18 +70,6 @@ const badRegistration = () =>
     detail: "The new passkey could not be verified; ask for new options and start again.",
   });
 
-/** The challenge a response answers, from its clientDataJSON; undefined when unreadable. */
-function challengeOf(clientDataJSON: string): string | undefined {
-  try {
-    const data = JSON.parse(Buffer.from(clientDataJSON, "base64url").toString("utf8"));
-    return typeof data?.challenge === "string" && data.challenge.length <= 512
-      ? data.challenge
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export const toPasskey = (row: PasskeyRow): PasskeyView => ({
   id: row.id,
   name: row.name,
@@ -106,7 +85,8 @@ export const toPasskey = (row: PasskeyRow): PasskeyView => ({
  * Each ceremony answers a challenge kept server-side as a hash, spent once, within 5 minutes.
  */
 export function createPasskeysService(deps: PasskeysDeps) {
-  const { db, users, passkeysRepository: repo, audit, mailer, clock, webauthn } = deps;
+  const { db, users, passkeysRepository: repo, audit, mailer, clock } = deps;
+  const webauthn = createWebauthn(deps.webauthn);
 
   async function issueChallenge(purpose: ChallengePurpose, challenge: string, userId?: string) {
     const now = clock.now();
@@ -160,12 +140,13 @@ export function createPasskeysService(deps: PasskeysDeps) {
     const owner = passkey.userId;
     const handle = response.response.userHandle;
     const handleOwner = handle === undefined ? owner : Buffer.from(handle, "base64url").toString();
-    if ((userId ?? spent.userId ?? owner) !== owner || handleOwner !== owner) {
+    const claimed = [userId, spent.userId, handleOwner].filter((id) => id != null);
+    if (claimed.some((id) => id !== owner)) {
       throw new AssertionRefused("wrong_user", owner);
     }
     const user = await users.findById(owner);
     if (!user || user.disabledAt) throw new AssertionRefused("account_disabled", owner);
-    const info = await verifiedAssertion(response, spent.challenge, passkey);
+    const info = await webauthn.verifyAssertion(response, spent.challenge, passkey);
     if (!info) throw new AssertionRefused("signature", owner);
     // Counters only go up; a counter at or below the stored one means a cloned authenticator.
     const { newCounter } = info;
@@ -182,32 +163,6 @@ export function createPasskeysService(deps: PasskeysDeps) {
     return { user, passkey: used ?? passkey };
   }
 
-  /** The library's verification, with the counter checked by the caller; undefined if refused. */
-  async function verifiedAssertion(
-    response: AuthenticationResponse,
-    challenge: string,
-    passkey: PasskeyRow,
-  ) {
-    try {
-      const result = await verifyAuthenticationResponse({
-        response,
-        expectedChallenge: challenge,
-        expectedOrigin: webauthn.origins,
-        expectedRPID: webauthn.rpId,
-        credential: {
-          id: passkey.credentialId,
-          publicKey: Buffer.from(passkey.publicKey, "base64url"),
-          counter: 0,
-          transports: passkey.transports,
-        },
-        requireUserVerification: true,
-      });
-      return result.verified ? result.authenticationInfo : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-
   return {
     verifyAssertion,
 
@@ -216,19 +171,7 @@ export function createPasskeysService(deps: PasskeysDeps) {
       const user = await users.findById(actor.userId);
       if (!user) throw new UnauthorizedError("unauthorized");
       const existing = await repo.credentialsOf(user.id);
-      const options = await generateRegistrationOptions({
-        rpName: webauthn.rpName,
-        rpID: webauthn.rpId,
-        userName: user.email,
-        userDisplayName: user.name,
-        // The user handle authenticators keep: the account id, which names nothing about its owner.
-        userID: new TextEncoder().encode(user.id),
-        timeout: CHALLENGE_TTL_MS,
-        attestationType: "none",
-        excludeCredentials: existing,
-        authenticatorSelection: { residentKey: "required", userVerification: "required" },
-        supportedAlgorithmIDs: ALGORITHMS,
-      });
+      const options = await webauthn.registrationOptions(user, existing);
       const challengeId = await issueChallenge("registration", options.challenge, user.id);
       return { challengeId, options } as RegistrationOptions;
     },
@@ -246,20 +189,7 @@ export function createPasskeysService(deps: PasskeysDeps) {
         body.challengeId,
       );
       if (!spent || spent.userId !== actor.userId) throw badRegistration();
-      let info: Awaited<ReturnType<typeof verifyRegistrationResponse>>["registrationInfo"];
-      try {
-        const result = await verifyRegistrationResponse({
-          response,
-          expectedChallenge: spent.challenge,
-          expectedOrigin: webauthn.origins,
-          expectedRPID: webauthn.rpId,
-          requireUserVerification: true,
-          supportedAlgorithmIDs: ALGORITHMS,
-        });
-        info = result.registrationInfo;
-      } catch {
-        info = undefined;
-      }
+      const info = await webauthn.verifyRegistration(response, spent.challenge);
       if (!info) throw badRegistration();
       const { credential } = info;
       return db.transaction(async (tx) => {
@@ -327,12 +257,7 @@ export function createPasskeysService(deps: PasskeysDeps) {
      * (`allowCredentials` empty), the account found from the one chosen.
      */
     async authenticationOptions(): Promise<AuthenticationOptions> {
-      const options = await generateAuthenticationOptions({
-        rpID: webauthn.rpId,
-        allowCredentials: [],
-        timeout: CHALLENGE_TTL_MS,
-        userVerification: "required",
-      });
+      const options = await webauthn.authenticationOptions();
       const challengeId = await issueChallenge("authentication", options.challenge);
       return { challengeId, options } as AuthenticationOptions;
     },

@@ -13,8 +13,8 @@ import {
 import { auditEvents } from "../audit/audit.table.ts";
 import { users } from "../users/users.table.ts";
 import { sessions } from "./auth.table.ts";
-import { CHALLENGE_TTL_MS } from "./passkeys.service.ts";
 import { passkeys } from "./passkeys.table.ts";
+import { CHALLENGE_TTL_MS } from "./passkeys.webauthn.ts";
 
 describe("passkeys", () => {
   let ctx: TestContext;
