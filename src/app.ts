@@ -215,6 +215,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     sessions: deps.sessions,
     emailChange: deps.emailChange,
     mfa: deps.mfa,
+    passkeys: deps.passkeys,
     limits: authLimits,
   });
   await app.register(usersAdminRoutes, { adminUsers: deps.adminUsers });

@@ -87,6 +87,27 @@ describe("loadConfig", () => {
     expect(config.corsOrigins).toEqual(["https://a.example", "https://b.example"]);
   });
 
+  it("takes the passkeys' relying party from APP_URL unless WEBAUTHN_* say otherwise", () => {
+    expect(loadConfig({ APP_URL: "https://app.example.com/base/" }).webauthn).toEqual({
+      rpId: "app.example.com",
+      rpName: "Stratum",
+      origins: ["https://app.example.com"],
+    });
+    const set = loadConfig({
+      WEBAUTHN_RP_ID: "example.com",
+      WEBAUTHN_RP_NAME: "Cookbook",
+      WEBAUTHN_ORIGINS: "https://example.com/, https://m.example.com",
+    });
+    expect(set.webauthn).toEqual({
+      rpId: "example.com",
+      rpName: "Cookbook",
+      origins: ["https://example.com", "https://m.example.com"],
+    });
+    expect(() => loadConfig({ WEBAUTHN_ORIGINS: "example.com" })).toThrow(
+      /WEBAUTHN_ORIGINS: not an origin: example\.com/,
+    );
+  });
+
   it("listens on 127.0.0.1 outside production and on every interface in production", () => {
     expect(loadConfig({}).host).toBe("127.0.0.1");
     expect(loadConfig({ NODE_ENV: "test" }).host).toBe("127.0.0.1");

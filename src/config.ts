@@ -46,6 +46,10 @@ const EnvSchema = z.object({
   REQUIRE_VERIFIED_EMAIL: bool(false),
   // The name authenticator apps show next to the account's codes.
   TOTP_ISSUER: z.string().trim().min(1).max(64).default("Stratum"),
+  // Passkeys (docs/auth.md): the relying party; both default to what APP_URL says.
+  WEBAUTHN_RP_ID: optionalString,
+  WEBAUTHN_RP_NAME: z.string().min(1).default("Stratum"),
+  WEBAUTHN_ORIGINS: optionalString,
   // The outbox at /api/dev/mail; default: on with the embedded database outside production.
   DEV_MAILBOX: optionalString.pipe(z.stringbool().optional()),
   // /docs and /openapi.json; default: on outside production.
@@ -200,6 +204,7 @@ function toConfig(env: z.output<typeof EnvSchema>) {
     corsOrigins: env.CORS_ORIGINS.split(",")
       .map((origin) => origin.trim())
       .filter(Boolean),
+    webauthn: webauthnConfig(env),
     // A hop count, never "trust all": that would let a client pick its own address.
     trustedProxies: env.TRUST_PROXY,
     http: {
@@ -241,6 +246,20 @@ function toConfig(env: z.output<typeof EnvSchema>) {
   };
 }
 
+/** The relying party of passkeys: APP_URL's host and origin unless set apart. */
+function webauthnConfig(env: z.output<typeof EnvSchema>) {
+  const appUrl = new URL(env.APP_URL);
+  const origins = (env.WEBAUTHN_ORIGINS ?? appUrl.origin)
+    .split(",")
+    .map((origin) => origin.trim().replace(/\/$/, ""))
+    .filter(Boolean);
+  return {
+    rpId: env.WEBAUTHN_RP_ID ?? appUrl.hostname,
+    rpName: env.WEBAUTHN_RP_NAME,
+    origins: origins.length > 0 ? origins : [appUrl.origin],
+  };
+}
+
 export type TracesSampler = NonNullable<z.output<typeof EnvSchema>["OTEL_TRACES_SAMPLER"]>;
 
 /**
@@ -263,6 +282,14 @@ function tracingConfig(env: z.output<typeof EnvSchema>) {
     sampler: env.OTEL_TRACES_SAMPLER ?? "parentbased_always_on",
     samplerRatio: env.OTEL_TRACES_SAMPLER_ARG ?? 1,
   };
+}
+
+function webauthnProblems(env: z.output<typeof EnvSchema>): string[] {
+  const origins = env.WEBAUTHN_ORIGINS?.split(",").map((origin) => origin.trim()) ?? [];
+  const bad = origins.filter(
+    (origin) => origin && !(/^https?:\/\//.test(origin) && URL.canParse(origin)),
+  );
+  return bad.length > 0 ? [`WEBAUTHN_ORIGINS: not an origin: ${bad.join(", ")}`] : [];
 }
 
 function mailProblems(env: z.output<typeof EnvSchema>): string[] {
@@ -306,6 +333,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const problems = [
     ...mailProblems(parsed.data),
+    ...webauthnProblems(parsed.data),
     ...sharedDatabaseProblems(parsed.data),
     ...productionProblems(parsed.data),
   ];

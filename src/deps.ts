@@ -26,6 +26,8 @@ import { createMfaRepository } from "./modules/auth/mfa.repository.ts";
 import { createMfaService } from "./modules/auth/mfa.service.ts";
 import { noticeMailTemplates } from "./modules/auth/notices.mail.ts";
 import { createNoticesService } from "./modules/auth/notices.service.ts";
+import { createPasskeysRepository } from "./modules/auth/passkeys.repository.ts";
+import { createPasskeysService } from "./modules/auth/passkeys.service.ts";
 import { createRecoveryService } from "./modules/auth/recovery.service.ts";
 import { createSessionsRepository } from "./modules/auth/sessions.repository.ts";
 import { createSessionsService } from "./modules/auth/sessions.service.ts";
@@ -213,6 +215,16 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     clock,
     appUrl: config.appUrl,
   });
+  const passkeys = createPasskeysService({
+    db,
+    users,
+    passkeysRepository: createPasskeysRepository(db),
+    audit,
+    mailer: authMailer,
+    clock,
+    webauthn: config.webauthn,
+    auth,
+  });
   const usersAccount = createUsersAccountService({ db, usersRepository, sessions, audit, clock });
   const recipesAccount = createRecipesAccountService({ db, recipesRepository });
 
@@ -236,6 +248,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
       { name: "favorites", kind: "list", rows: (id) => favorites.exportRows(id) },
       { name: "ratings", kind: "list", rows: (id) => ratings.exportRows(id) },
       { name: "sessions", kind: "list", rows: (id) => sessions.exportRows(id) },
+      { name: "passkeys", kind: "list", rows: (id) => passkeys.exportRows(id) },
       // gen:export-sections (`npm run gen` adds the sections of owned modules above this line)
     ],
   });
@@ -269,6 +282,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     { name: "user_tokens", run: (now) => userTokensRepository.purgeExpired(now) },
     { name: "mfa_challenges", run: (now) => mfa.purgeExpiredChallenges(now) },
     { name: "email_changes", run: (now) => emailChange.purgeExpired(now) },
+    { name: "webauthn_challenges", run: (now) => passkeys.purgeExpired(now) },
     { name: "exports", run: (now) => exports.removeExpired(now) },
   );
 
@@ -315,6 +329,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     sessions,
     notices,
     emailChange,
+    passkeys,
     recovery,
     mfa,
     auth,

@@ -26,6 +26,10 @@ export const AUDIT_EVENT_TYPES = [
   "user_disabled",
   "user_enabled",
   "role_changed",
+  "passkey_added",
+  "passkey_renamed",
+  "passkey_removed",
+  "passkey_counter_regressed",
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

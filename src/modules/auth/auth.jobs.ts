@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineJob } from "../../jobs/define.ts";
 import type { EmailChangeService } from "./email-change.service.ts";
-import { CHANGE_NOTICES } from "./notices.mail.ts";
+import { NOTICES } from "./notices.mail.ts";
 import type { NoticesService } from "./notices.service.ts";
 import type { RecoveryService } from "./recovery.service.ts";
 
@@ -24,7 +24,7 @@ export const sendAuthLinkJob = defineJob({
 export const sendAuthNoticeJob = defineJob({
   name: "auth.notify",
   payload: z.object({
-    notice: z.enum(["new_sign_in", ...CHANGE_NOTICES]),
+    notice: z.enum(NOTICES),
     userId: z.uuid(),
     sessionId: z.uuid().nullable(),
     at: z.iso.datetime(),

@@ -35,6 +35,16 @@ const badCredentials = failedWith("invalid_credentials");
 const badPassword = failedWith("invalid_password");
 const badCode = failedWith("invalid_mfa_code");
 const badPasswordOrCode = (error: unknown) => badPassword(error) || badCode(error);
+const badPasskey = failedWith("invalid_passkey");
+
+/** The credential id of a passkey login's body before validation, as its key. */
+function bodyCredential(request: FastifyRequest): string | undefined {
+  const response = (request.body as { response?: { id?: unknown } } | undefined)?.response;
+  const id = response?.id;
+  return typeof id === "string" && id.length > 0
+    ? createHash("sha256").update(id.slice(0, 1_024)).digest("base64url").slice(0, 22)
+    : undefined;
+}
 
 /** Runs a password check on a failure budget: 429 once it is spent, one count per failure. */
 async function charged<T>(
@@ -64,6 +74,12 @@ export function createAuthLimits(app: FastifyInstance, lookup: Lookup) {
   const deviceFailures = createCounter(app, {
     name: "login-device-failures",
     max: 10,
+    windowMs: HOUR,
+  });
+  /** Failed passkey logins per credential: a stolen credential id gets few tries at a clone. */
+  const passkeyFailures = createCounter(app, {
+    name: "passkey-login-failures",
+    max: 20,
     windowMs: HOUR,
   });
   return {
@@ -136,6 +152,28 @@ export function createAuthLimits(app: FastifyInstance, lookup: Lookup) {
     mfaChange: createRateLimiter(app, [
       {
         name: "mfa-change-user",
+        max: 10,
+        windowMs: MINUTE,
+        key: (request) => request.actor?.userId,
+      },
+    ]),
+    /** Passkey sign-in: options (each a stored challenge) and answers, per IP. */
+    passkeyOptions: createRateLimiter(app, [
+      { name: "passkey-options-ip", max: 20, windowMs: MINUTE, key: ip },
+    ]),
+    passkeyLogin: createRateLimiter(app, [
+      { name: "passkey-login-ip", max: 10, windowMs: MINUTE, key: ip },
+    ]),
+    /** A passkey login, charged on failure to the budget of the credential it named. */
+    chargePasskeyLogin<T>(request: FastifyRequest, attempt: () => Promise<T>): Promise<T> {
+      const key = bodyCredential(request);
+      if (key === undefined) return attempt();
+      return charged(passkeyFailures, request, key, badPasskey, attempt);
+    },
+    /** Adding passkeys (options and registration alike): a few in a row is plenty. */
+    passkeyRegistration: createRateLimiter(app, [
+      {
+        name: "passkey-register-user",
         max: 10,
         windowMs: MINUTE,
         key: (request) => request.actor?.userId,

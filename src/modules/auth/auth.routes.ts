@@ -19,6 +19,8 @@ import type { EmailChangeService } from "./email-change.service.ts";
 import { mfaRoutes } from "./mfa.routes.ts";
 import { MfaChallengeSchema } from "./mfa.schema.ts";
 import type { MfaService } from "./mfa.service.ts";
+import { passkeyRoutes } from "./passkeys.routes.ts";
+import type { PasskeysService } from "./passkeys.service.ts";
 import type { RecoveryService } from "./recovery.service.ts";
 import type { SessionsService } from "./sessions.service.ts";
 
@@ -29,6 +31,7 @@ type Options = {
   sessions: SessionsService;
   emailChange: EmailChangeService;
   mfa: MfaService;
+  passkeys: PasskeysService;
   limits: AuthLimits;
 };
 
@@ -39,6 +42,7 @@ export const authRoutes: FastifyPluginAsyncZod<Options> = async (app, options) =
   await app.register(accountRoutes, options);
   await app.register(emailChangeRoutes, options);
   await app.register(mfaRoutes, options);
+  await app.register(passkeyRoutes, options);
 
   app.post(
     "/api/auth/register",

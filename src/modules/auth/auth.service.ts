@@ -35,7 +35,7 @@ export const invalidCredentials = () =>
   new UnauthorizedError("invalid_credentials", { detail: "The email or password is incorrect." });
 
 /** How a sign-in was proved; recorded on its `login_succeeded` event when not the password. */
-export type SignInMethod = "password";
+export type SignInMethod = "password" | "passkey";
 
 export function createAuthService(deps: AuthDeps) {
   const { db, users, sessions, recovery, mfa, audit, deviceTokens, mailer, clock } = deps;

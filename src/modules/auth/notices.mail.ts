@@ -84,10 +84,45 @@ export const changeNoticeTemplates = {
 };
 
 export type ChangeNotice = keyof typeof changeNoticeTemplates;
-export const CHANGE_NOTICES = Object.keys(changeNoticeTemplates) as [
-  ChangeNotice,
-  ...ChangeNotice[],
-];
+
+const PASSKEY_ADDED =
+  "A passkey was added to your account: it can now sign in without the password.";
+const PASSKEY_REMOVED = "A passkey was removed from your account: it can no longer sign in.";
+
+export const passkeyAddedTemplate = defineMailTemplate({
+  name: "auth.passkey-added",
+  data: SignInData,
+  subject: () => "A passkey was added to your account",
+  text: (data) => textOf(data.name, PASSKEY_ADDED, signInDetails(data)),
+  html: (data) => htmlOf(data.name, PASSKEY_ADDED, signInDetails(data)),
+});
+
+export const passkeyRemovedTemplate = defineMailTemplate({
+  name: "auth.passkey-removed",
+  data: SignInData,
+  subject: () => "A passkey was removed from your account",
+  text: (data) => textOf(data.name, PASSKEY_REMOVED, signInDetails(data)),
+  html: (data) => htmlOf(data.name, PASSKEY_REMOVED, signInDetails(data)),
+});
+
+/** The notices that show the session they came from: when, its IP and its user agent. */
+export const sessionNoticeTemplates = {
+  new_sign_in: newSignInTemplate,
+  passkey_added: passkeyAddedTemplate,
+  passkey_removed: passkeyRemovedTemplate,
+};
+
+export type SessionNotice = keyof typeof sessionNoticeTemplates;
+export const NOTICES = [
+  ...Object.keys(sessionNoticeTemplates),
+  ...Object.keys(changeNoticeTemplates),
+] as [SessionNotice | ChangeNotice, ...(SessionNotice | ChangeNotice)[]];
+
+export const isChangeNotice = (notice: string): notice is ChangeNotice =>
+  Object.hasOwn(changeNoticeTemplates, notice);
 
 /** Security notices: no link and no secret in any of them, only what happened, when and where. */
-export const noticeMailTemplates = [newSignInTemplate, ...Object.values(changeNoticeTemplates)];
+export const noticeMailTemplates = [
+  ...Object.values(sessionNoticeTemplates),
+  ...Object.values(changeNoticeTemplates),
+];

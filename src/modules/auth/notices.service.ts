@@ -2,7 +2,7 @@ import type { Executor } from "../../db/client.ts";
 import type { JobRun } from "../../jobs/define.ts";
 import type { UsersService } from "../users/users.service.ts";
 import type { AuthMail, AuthMailer, AuthNoticeJob } from "./auth.mail.ts";
-import { changeNoticeTemplates, newSignInTemplate } from "./notices.mail.ts";
+import { changeNoticeTemplates, isChangeNotice, sessionNoticeTemplates } from "./notices.mail.ts";
 import type { SessionsService } from "./sessions.service.ts";
 
 type NoticesDeps = { users: UsersService; sessions: SessionsService; mailer: AuthMailer };
@@ -16,15 +16,21 @@ export function createNoticesService({ users, sessions, mailer }: NoticesDeps) {
     const user = await users.findById(job.userId, tx);
     if (!user || user.disabledAt) return undefined;
     const { name } = user;
-    if (job.notice !== "new_sign_in") {
+    if (isChangeNotice(job.notice)) {
       const data = { name, at: job.at };
       return { to: user.email, template: changeNoticeTemplates[job.notice].name, data };
     }
-    const session = job.sessionId ? await sessions.findById(job.sessionId, tx) : undefined;
-    if (!session || session.userId !== user.id) return undefined;
-    const { ip, userAgent } = session;
-    const data = { name, at: job.at, ip, userAgent };
-    return { to: user.email, template: newSignInTemplate.name, data };
+    const found = job.sessionId ? await sessions.findById(job.sessionId, tx) : undefined;
+    const session = found?.userId === user.id ? found : undefined;
+    // A sign-in whose session is gone is not told of; a change to the account always is.
+    if (!session && job.notice === "new_sign_in") return undefined;
+    const data = {
+      name,
+      at: job.at,
+      ip: session?.ip ?? null,
+      userAgent: session?.userAgent ?? null,
+    };
+    return { to: user.email, template: sessionNoticeTemplates[job.notice].name, data };
   }
 
   return {

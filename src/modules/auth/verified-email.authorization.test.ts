@@ -35,6 +35,7 @@ const routes = {
   endOthers: { method: "POST", path: "/api/auth/sessions/end-others" },
   changeEmail: { method: "POST", path: "/api/auth/email/change" },
   logout: { method: "POST", path: "/api/auth/logout" },
+  passkeyOptions: { method: "POST", path: "/api/auth/passkeys/registration/options" },
 } as const;
 
 const PASSWORD = "a long passphrase of mine";
@@ -65,6 +66,7 @@ const spec = {
       endOthers: [200, 200, 401],
       changeEmail: [202, 202, 401],
       logout: [204, 204, 401],
+      passkeyOptions: [200, 200, 401],
     },
   },
 } as const;
@@ -183,6 +185,7 @@ const operations: GraphqlOperations<Route> = {
   endOthers: null,
   changeEmail: null,
   logout: null,
+  passkeyOptions: null,
 };
 
 describe("REQUIRE_VERIFIED_EMAIL=true, GraphQL", () => {

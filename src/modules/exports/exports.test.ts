@@ -4,6 +4,7 @@ import { anonymous, createRecipe, signUp, type TestUser } from "../../../test/fa
 import { bearer, createUser } from "../../../test/factories/users.ts";
 import { createTestApp, type TestContext } from "../../../test/helpers/app.ts";
 import { drainQueue, queuedJobs } from "../../../test/helpers/queue.ts";
+import { registerPasskey } from "../../../test/helpers/webauthn.ts";
 
 describe("data exports", () => {
   let ctx: TestContext;
@@ -38,6 +39,8 @@ describe("data exports", () => {
       headers: alice.headers,
       payload: { stars: 4, comment: "Crusty." },
     });
+    const token = (alice.headers.authorization ?? "").replace(/^Bearer /, "");
+    const { authenticator, passkey } = await registerPasskey(ctx.app, token, "Alice's laptop");
 
     const started = await start(alice);
     expect(started.statusCode).toBe(202);
@@ -88,7 +91,19 @@ describe("data exports", () => {
     expect(document.sessions[0]).toEqual(
       expect.objectContaining({ id: expect.any(String), userAgent: "factory", ip: "127.0.0.1" }),
     );
+    expect(document.passkeys).toEqual([
+      {
+        id: passkey.id,
+        name: "Alice's laptop",
+        createdAt: "2026-11-01T10:00:00.000Z",
+        lastUsedAt: null,
+        deviceType: "singleDevice",
+        backedUp: false,
+      },
+    ]);
+    expect(download.body).not.toContain(authenticator.credentialId);
     expect(download.body).not.toMatch(/secret sauce|passwordHash|password_hash|tokenHash|\$argon2/);
+    expect(download.body).not.toMatch(/publicKey|credentialId/);
   });
 
   it("returns the export in progress instead of starting a second one", async () => {
