@@ -181,6 +181,15 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     appUrl: config.appUrl,
   });
   const deviceTokens = createDeviceTokens(jwt, clock);
+  const passkeys = createPasskeysService({
+    db,
+    users,
+    passkeysRepository: createPasskeysRepository(db),
+    audit,
+    mailer: authMailer,
+    clock,
+    webauthn: config.webauthn,
+  });
   const mfa = createMfaService({
     db,
     mfaRepository: createMfaRepository(db),
@@ -191,6 +200,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     box: createSecretBox(jwt),
     clock,
     issuer: config.totpIssuer,
+    passkeys,
   });
   const auth = createAuthService({
     db,
@@ -198,6 +208,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     sessions,
     recovery,
     mfa,
+    passkeys,
     audit,
     deviceTokens,
     mailer: authMailer,
@@ -214,16 +225,6 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     audit,
     clock,
     appUrl: config.appUrl,
-  });
-  const passkeys = createPasskeysService({
-    db,
-    users,
-    passkeysRepository: createPasskeysRepository(db),
-    audit,
-    mailer: authMailer,
-    clock,
-    webauthn: config.webauthn,
-    auth,
   });
   const usersAccount = createUsersAccountService({ db, usersRepository, sessions, audit, clock });
   const recipesAccount = createRecipesAccountService({ db, recipesRepository });

@@ -1081,13 +1081,13 @@ export interface components {
             status: "mfa_required";
             /** @description Send it with a code to POST /api/auth/login/mfa */
             mfaToken: string;
-            /** @description What the second step accepts */
-            methods: ("totp" | "recovery_code")[];
+            /** @description What the second step accepts (`passkey` when the account has one) */
+            methods: ("totp" | "recovery_code" | "passkey")[];
             /** @description Seconds the second step may wait */
             expiresIn: number;
         };
         /**
-         * @description The second step of a sign-in: the challenge, and a code or a recovery code
+         * @description The second step of a sign-in: the challenge, and a code, a recovery code or a passkey
          * @example {
          *       "mfaToken": "q3J7w…",
          *       "code": "492039"
@@ -1100,6 +1100,30 @@ export interface components {
             code?: string;
             /** @description One of your recovery codes (any case, dashes optional); each works once */
             recoveryCode?: string;
+            /** @description An assertion of one of your passkeys, answering the options of POST /api/auth/passkeys/authentication/options */
+            passkey?: {
+                /** Format: uuid */
+                challengeId?: string;
+                /** @description What `navigator.credentials.get()` gave, as its `toJSON()` */
+                response: {
+                    id: string;
+                    rawId: string;
+                    /** @constant */
+                    type: "public-key";
+                    response: {
+                        clientDataJSON: string;
+                        authenticatorData: string;
+                        signature: string;
+                        userHandle?: string;
+                    };
+                    /** @enum {string} */
+                    authenticatorAttachment?: "platform" | "cross-platform";
+                    /** @description The browser's `getClientExtensionResults()`; passed through, not relied on */
+                    clientExtensionResults: {
+                        [key: string]: unknown;
+                    };
+                };
+            };
         };
         /** @description Your second factors */
         MfaStatus: {
@@ -1326,6 +1350,30 @@ export interface components {
             code?: string;
             /** @description One of your recovery codes (any case, dashes optional); each works once */
             recoveryCode?: string;
+            /** @description An assertion of one of your passkeys, answering the options of POST /api/auth/passkeys/authentication/options */
+            passkey?: {
+                /** Format: uuid */
+                challengeId?: string;
+                /** @description What `navigator.credentials.get()` gave, as its `toJSON()` */
+                response: {
+                    id: string;
+                    rawId: string;
+                    /** @constant */
+                    type: "public-key";
+                    response: {
+                        clientDataJSON: string;
+                        authenticatorData: string;
+                        signature: string;
+                        userHandle?: string;
+                    };
+                    /** @enum {string} */
+                    authenticatorAttachment?: "platform" | "cross-platform";
+                    /** @description The browser's `getClientExtensionResults()`; passed through, not relied on */
+                    clientExtensionResults: {
+                        [key: string]: unknown;
+                    };
+                };
+            };
         };
         Reauthenticated: {
             /** Format: date-time */

@@ -16,6 +16,8 @@ import {
   type MfaService,
   type SecondFactor,
 } from "./mfa.service.ts";
+import type { AuthenticationResponse } from "./passkeys.schema.ts";
+import type { PasskeysService } from "./passkeys.service.ts";
 import type { RecoveryService } from "./recovery.service.ts";
 import type { SessionsService } from "./sessions.service.ts";
 
@@ -25,6 +27,7 @@ type AuthDeps = {
   sessions: SessionsService;
   recovery: RecoveryService;
   mfa: MfaService;
+  passkeys: PasskeysService;
   audit: AuditService;
   deviceTokens: DeviceTokens;
   mailer: AuthMailer;
@@ -38,7 +41,7 @@ export const invalidCredentials = () =>
 export type SignInMethod = "password" | "passkey";
 
 export function createAuthService(deps: AuthDeps) {
-  const { db, users, sessions, recovery, mfa, audit, deviceTokens, mailer, clock } = deps;
+  const { db, users, sessions, recovery, mfa, passkeys, audit, deviceTokens, mailer, clock } = deps;
   /**
    * Starts a session for an account whose sign-in has been proved (by its password, or by any
    * other method: `method` is recorded on the audit event): the session, the `login_succeeded`
@@ -132,6 +135,15 @@ export function createAuthService(deps: AuthDeps) {
       return signIn(user, context, { method: "password", trustedDevice });
     },
 
+    /** Signs in with a passkey alone: it proves possession and the user's verification both. */
+    async loginWithPasskey(
+      body: { challengeId?: string | undefined; response: AuthenticationResponse },
+      context: RequestContext,
+    ): Promise<AuthResponse> {
+      const user = await passkeys.authenticate(body, context);
+      return signIn(user, context, { method: "passkey" });
+    },
+
     /** The device of an open sign-in challenge, and its account's email: its budget's keys. */
     async challengeTarget(mfaToken: string) {
       const challenge = await mfa.openChallenge(mfaToken);
@@ -148,7 +160,7 @@ export function createAuthService(deps: AuthDeps) {
       const challenge = await mfa.openChallenge(mfaToken);
       const user = challenge ? await users.findById(challenge.userId) : undefined;
       if (!challenge || !user || user.disabledAt) throw invalidMfaToken();
-      const secondFactor = await mfa.checkSecondFactor(user.id, proof);
+      const secondFactor = await mfa.checkSecondFactor(user.id, proof, context);
       if (!secondFactor) {
         await mfa.failChallenge(challenge.id);
         const data = challenge.device !== null ? { trustedDevice: true } : {};

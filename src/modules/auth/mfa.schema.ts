@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AuthenticationResponseSchema } from "./passkeys.schema.ts";
 
 const Code = z
   .string()
@@ -11,11 +12,29 @@ const RecoveryCode = z
   .max(64)
   .describe("One of your recovery codes (any case, dashes optional); each works once");
 
-/** A code of the app or a recovery code: one of the two. */
-const proofFields = { code: Code.optional(), recoveryCode: RecoveryCode.optional() };
-const oneProof = (value: { code?: string | undefined; recoveryCode?: string | undefined }) =>
-  (value.code === undefined) !== (value.recoveryCode === undefined);
-export type SecondFactorProof = { code?: string | undefined; recoveryCode?: string | undefined };
+const PasskeyProof = z
+  .object({
+    challengeId: z.uuid().optional(),
+    response: AuthenticationResponseSchema,
+  })
+  .describe(
+    "An assertion of one of your passkeys, answering the options of " +
+      "POST /api/auth/passkeys/authentication/options",
+  );
+
+/** A code of the app, a recovery code or a passkey: one of the three. */
+const proofFields = {
+  code: Code.optional(),
+  recoveryCode: RecoveryCode.optional(),
+  passkey: PasskeyProof.optional(),
+};
+export type SecondFactorProof = {
+  code?: string | undefined;
+  recoveryCode?: string | undefined;
+  passkey?: z.output<typeof PasskeyProof> | undefined;
+};
+const proofsGiven = (value: SecondFactorProof) =>
+  [value.code, value.recoveryCode, value.passkey].filter((proof) => proof !== undefined).length;
 
 export const MfaLoginBody = z
   .object({
@@ -26,17 +45,21 @@ export const MfaLoginBody = z
       .describe("The `mfaToken` the password step answered; it works once"),
     ...proofFields,
   })
-  .refine(oneProof, { message: "give either code or recoveryCode", path: ["code"] })
+  .refine((value) => proofsGiven(value) === 1, {
+    message: "give one of code, recoveryCode and passkey",
+    path: ["code"],
+  })
   .meta({
     id: "MfaLogin",
-    description: "The second step of a sign-in: the challenge, and a code or a recovery code",
+    description:
+      "The second step of a sign-in: the challenge, and a code, a recovery code or a passkey",
     example: { mfaToken: "q3J7w…", code: "492039" },
   });
 
 export const ReauthenticateBody = z
   .object({ password: z.string().min(1).max(1024), ...proofFields })
-  .refine((value) => value.code === undefined || value.recoveryCode === undefined, {
-    message: "give code or recoveryCode, not both",
+  .refine((value) => proofsGiven(value) <= 1, {
+    message: "give at most one of code, recoveryCode and passkey",
     path: ["code"],
   })
   .meta({
@@ -56,7 +79,9 @@ export const MfaChallengeSchema = z
   .object({
     status: z.literal("mfa_required"),
     mfaToken: z.string().describe("Send it with a code to POST /api/auth/login/mfa"),
-    methods: z.array(z.enum(["totp", "recovery_code"])).describe("What the second step accepts"),
+    methods: z
+      .array(z.enum(["totp", "recovery_code", "passkey"]))
+      .describe("What the second step accepts (`passkey` when the account has one)"),
     expiresIn: z.number().int().describe("Seconds the second step may wait"),
   })
   .meta({

@@ -1,7 +1,7 @@
 import type { Db, Executor } from "../../db/client.ts";
 import type { Actor } from "../../lib/actor.ts";
 import type { Clock } from "../../lib/clock.ts";
-import { ConflictError, ForbiddenError, UnauthorizedError } from "../../lib/errors.ts";
+import { AppError, ConflictError, ForbiddenError, UnauthorizedError } from "../../lib/errors.ts";
 import type { AuditService, RequestContext } from "../audit/audit.service.ts";
 import type { UsersService } from "../users/users.service.ts";
 import type { AuthMailer } from "./auth.mail.ts";
@@ -15,6 +15,7 @@ import type {
   TotpEnrolment,
 } from "./mfa.schema.ts";
 import type { ChangeNotice } from "./notices.mail.ts";
+import type { PasskeysService } from "./passkeys.service.ts";
 import type { SessionsService } from "./sessions.service.ts";
 import { generateOpaqueToken, hashToken } from "./tokens.ts";
 import {
@@ -47,9 +48,10 @@ type MfaDeps = {
   box: SecretBox;
   clock: Clock;
   issuer: string;
+  passkeys: Pick<PasskeysService, "verifyAssertion" | "hasAny">;
 };
 
-export type SecondFactor = "totp" | "recovery_code";
+export type SecondFactor = "totp" | "recovery_code" | "passkey";
 
 export const invalidMfaToken = () =>
   new UnauthorizedError("invalid_mfa_token", {
@@ -66,6 +68,7 @@ const notEnabled = () =>
 
 export function createMfaService(deps: MfaDeps) {
   const { db, mfaRepository: repo, users, sessions, audit, mailer, box, clock, issuer } = deps;
+  const { passkeys } = deps;
 
   async function notify(notice: ChangeNotice, userId: string, tx: Executor) {
     await mailer.notify({ notice, userId, sessionId: null, at: clock.now().toISOString() }, tx);
@@ -86,17 +89,36 @@ export function createMfaService(deps: MfaDeps) {
     return codes;
   }
 
+  /** A passkey of this account answering a live challenge; false for any refusal. */
+  async function passkeyProves(
+    userId: string,
+    passkey: NonNullable<SecondFactorProof["passkey"]>,
+    context: RequestContext,
+  ): Promise<boolean> {
+    try {
+      await passkeys.verifyAssertion(userId, passkey.challengeId, passkey.response, context);
+      return true;
+    } catch (error) {
+      if (error instanceof AppError && error.code === "invalid_passkey") return false;
+      throw error;
+    }
+  }
+
   /**
-   * Checks a code of the account's app, or spends one of its recovery codes. Undefined when
-   * neither is right; a code's time step is recorded, so a code works once.
+   * Checks a code of the account's app, spends one of its recovery codes, or verifies one of its
+   * passkeys. Undefined when none is right; a code's time step is recorded, so a code works once.
    */
   async function checkSecondFactor(
     userId: string,
     proof: SecondFactorProof,
+    context: RequestContext,
     tx: Executor = db,
   ): Promise<SecondFactor | undefined> {
     const totp = await repo.findTotp(userId, tx);
     if (!totp?.confirmedAt) return undefined;
+    if (proof.passkey !== undefined) {
+      return (await passkeyProves(userId, proof.passkey, context)) ? "passkey" : undefined;
+    }
     if (proof.code !== undefined) {
       const step = totpStep(await secretOf(userId, totp.secret, tx), proof.code, clock.now());
       return step !== undefined && (await repo.useStep(userId, step, tx)) ? "totp" : undefined;
@@ -229,7 +251,7 @@ export function createMfaService(deps: MfaDeps) {
       }
       let secondFactor: SecondFactor | undefined;
       if (await isEnabled(actor.userId)) {
-        secondFactor = await checkSecondFactor(actor.userId, body);
+        secondFactor = await checkSecondFactor(actor.userId, body, context);
         if (!secondFactor) throw await failed("second_factor", invalidMfaCode(403));
       }
       const now = clock.now();
@@ -260,10 +282,11 @@ export function createMfaService(deps: MfaDeps) {
         },
         tx,
       );
+      const withPasskey = (await passkeys.hasAny(userId)) ? (["passkey"] as const) : [];
       return {
         status: "mfa_required",
         mfaToken,
-        methods: ["totp", "recovery_code"],
+        methods: ["totp", "recovery_code", ...withPasskey],
         expiresIn: MFA_CHALLENGE_TTL_SECONDS,
       };
     },

@@ -5,6 +5,7 @@ import { enableTotp, totpCode } from "../../../test/factories/totp.ts";
 import { bearer, createUser } from "../../../test/factories/users.ts";
 import { createTestApp, type TestContext } from "../../../test/helpers/app.ts";
 import { drainQueue, outboxMessages } from "../../../test/helpers/queue.ts";
+import { registerPasskey, type SoftAuthenticator } from "../../../test/helpers/webauthn.ts";
 import { auditEvents } from "../audit/audit.table.ts";
 import { users } from "../users/users.table.ts";
 import { mfaTotp, recoveryCodes } from "./mfa.table.ts";
@@ -264,6 +265,55 @@ describe("two-step sign-in (TOTP) and recovery codes", () => {
       expect(subjects).toEqual(
         expect.arrayContaining(["Two-step sign-in was turned on", "A recovery code was used"]),
       );
+    });
+
+    it("takes a passkey of the account as the second step, not another account's", async () => {
+      const { user, password, accessToken } = await enrolled();
+      const { authenticator } = await registerPasskey(ctx.app, accessToken);
+      const stranger = await createUser(ctx);
+      const { authenticator: strangers } = await registerPasskey(ctx.app, stranger.accessToken);
+      const assertion = async (device: SoftAuthenticator) => {
+        const asked = await call("POST", "/api/auth/passkeys/authentication/options");
+        const { challengeId, options } = asked.json();
+        return { challengeId, response: device.assert(options) };
+      };
+
+      const login = await call("POST", "/api/auth/login", {
+        payload: { email: user.email, password },
+      });
+      expect(login.statusCode).toBe(202);
+      expect(login.json().methods).toEqual(["totp", "recovery_code", "passkey"]);
+      const { mfaToken } = login.json();
+      const wrongAccount = await call("POST", "/api/auth/login/mfa", {
+        payload: { mfaToken, passkey: await assertion(strangers) },
+      });
+      expectProblem(wrongAccount, 401, "invalid_mfa_code");
+      const proof = await assertion(authenticator);
+      const done = await call("POST", "/api/auth/login/mfa", {
+        payload: { mfaToken, passkey: proof },
+      });
+      expect(done.statusCode).toBe(200);
+
+      // The same assertion again: its challenge is spent.
+      const again = await passwordStep(user.email, password);
+      const replay = await call("POST", "/api/auth/login/mfa", {
+        payload: { mfaToken: again, passkey: proof },
+      });
+      expectProblem(replay, 401, "invalid_mfa_code");
+
+      // It re-authenticates too.
+      clock.advance(6 * MINUTE);
+      const reauth = await call("POST", "/api/auth/reauthenticate", {
+        token: accessToken,
+        payload: { password, passkey: await assertion(authenticator) },
+      });
+      expect(reauth.statusCode).toBe(200);
+      const [event] = await ctx.deps.db
+        .select()
+        .from(auditEvents)
+        .where(eq(auditEvents.userId, user.id))
+        .then((rows) => rows.filter((row) => row.type === "reauthenticated"));
+      expect(event?.data).toMatchObject({ secondFactor: "passkey" });
     });
 
     it("wants exactly one of code and recoveryCode", async () => {

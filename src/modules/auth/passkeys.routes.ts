@@ -4,6 +4,7 @@ import { actorOf, requestContext } from "../../lib/auth.plugin.ts";
 import { PageQuerySchema } from "../../lib/pagination.ts";
 import type { AuthLimits } from "./auth.limits.ts";
 import { AuthResponseSchema } from "./auth.schema.ts";
+import type { AuthService } from "./auth.service.ts";
 import {
   AddPasskeyBody,
   AuthenticationOptionsSchema,
@@ -16,7 +17,7 @@ import {
 } from "./passkeys.schema.ts";
 import type { PasskeysService } from "./passkeys.service.ts";
 
-type Options = { passkeys: PasskeysService; limits: AuthLimits };
+type Options = { auth: AuthService; passkeys: PasskeysService; limits: AuthLimits };
 
 const tags = ["auth"];
 const notFound = { 404: "`passkey_not_found`: no such passkey of yours" };
@@ -25,7 +26,10 @@ const notFound = { 404: "`passkey_not_found`: no such passkey of yours" };
  * Passkeys: adding and managing them (signed in; allowed to an unverified account, as changing
  * the password is), and signing in with one alone.
  */
-export const passkeyRoutes: FastifyPluginAsyncZod<Options> = async (app, { passkeys, limits }) => {
+export const passkeyRoutes: FastifyPluginAsyncZod<Options> = async (
+  app,
+  { auth, passkeys, limits },
+) => {
   app.post(
     "/api/auth/passkeys/registration/options",
     {
@@ -161,7 +165,7 @@ export const passkeyRoutes: FastifyPluginAsyncZod<Options> = async (app, { passk
     },
     async (request) =>
       limits.chargePasskeyLogin(request, () =>
-        passkeys.login(request.body, requestContext(request)),
+        auth.loginWithPasskey(request.body, requestContext(request)),
       ),
   );
 };

@@ -14,8 +14,6 @@ import type { AuditService, RequestContext } from "../audit/audit.service.ts";
 import type { UsersService } from "../users/users.service.ts";
 import type { UserRow } from "../users/users.table.ts";
 import type { AuthMailer } from "./auth.mail.ts";
-import type { AuthResponse } from "./auth.schema.ts";
-import type { SignInMethod } from "./auth.service.ts";
 import type { PasskeysRepository } from "./passkeys.repository.ts";
 import type {
   AuthenticationOptions,
@@ -43,13 +41,6 @@ type PasskeysDeps = {
   mailer: AuthMailer;
   clock: Clock;
   webauthn: WebauthnSettings;
-  auth: {
-    signIn(
-      user: UserRow,
-      context: RequestContext,
-      options: { method: SignInMethod },
-    ): Promise<AuthResponse>;
-  };
 };
 
 /** Why an assertion was refused: recorded on the event, never told to the client. */
@@ -262,14 +253,17 @@ export function createPasskeysService(deps: PasskeysDeps) {
       return { challengeId, options } as AuthenticationOptions;
     },
 
-    /** Signs in with a passkey alone; one answer (401 `invalid_passkey`) for every refusal. */
-    async login(
-      body: { challengeId?: string; response: AuthenticationResponse },
+    /**
+     * The account a passkey alone proves (a sign-in); one answer (401 `invalid_passkey`) for every
+     * refusal, each audited as a failed login with its reason.
+     */
+    async authenticate(
+      body: { challengeId?: string | undefined; response: AuthenticationResponse },
       context: RequestContext,
-    ): Promise<AuthResponse> {
+    ): Promise<UserRow> {
       try {
         const { user } = await verifyAssertion(undefined, body.challengeId, body.response, context);
-        return await deps.auth.signIn(user, context, { method: "passkey" });
+        return user;
       } catch (error) {
         if (error instanceof AssertionRefused) {
           const data = { method: "passkey", reason: error.reason };
@@ -278,6 +272,9 @@ export function createPasskeysService(deps: PasskeysDeps) {
         throw error;
       }
     },
+
+    /** Whether the account has a passkey: one can then stand in for a code. */
+    hasAny: async (userId: string) => (await repo.credentialsOf(userId)).length > 0,
 
     /** For the data export: names and times, never the public key. */
     exportRows: (userId: string) =>
