@@ -9,6 +9,7 @@ import { createDeps, type Deps } from "./deps.ts";
 import { createGraphqlSchema } from "./graphql/schema.ts";
 import { runJobsCommand } from "./jobs/jobs.cli.ts";
 import { configOrExit, exitOnStartupError } from "./lib/bootstrap.ts";
+import { runMfaReset } from "./modules/auth/mfa.cli.ts";
 import { assertSeedAllowed, demoUsersReport, seedRecipes } from "./modules/recipes/recipes.seed.ts";
 import { runUserCreate, runUserUpdate } from "./modules/users/users.cli.ts";
 
@@ -37,6 +38,12 @@ const commands: Record<string, Command> = {
     summary: "change a user: --email E [--role admin|user] [--enable|--disable]",
     async run(deps, args) {
       console.log(await runUserUpdate(deps.adminUsers, args));
+    },
+  },
+  "user:reset-mfa": {
+    summary: "turn a user's two-step sign-in off (lost app and recovery codes): --email E",
+    async run(deps, args) {
+      console.log(await runMfaReset(deps, args));
     },
   },
   "db:migrate": {

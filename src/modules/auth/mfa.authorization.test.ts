@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect } from "vitest";
 import { enableTotp } from "../../../test/factories/totp.ts";
@@ -42,6 +43,20 @@ const matrix = authzMatrix({
   },
 });
 
+/** An admin turns a user's app off: the way back for a user who lost it and every code. */
+const resetMatrix = authzMatrix({
+  module: "auth-mfa-reset",
+  app: () => ctx.app,
+  actors: ["admin", "user", "anonymous"] as const,
+  routes: { reset: { method: "DELETE", path: "/api/admin/users/:id/mfa" } },
+  // Expected status, for [admin, user, anonymous].
+  expected: {
+    "user with an app": { reset: [204, 403, 401] },
+    "user without one": { reset: [409, 403, 401] },
+    "unknown id": { reset: [404, 403, 401] },
+  },
+});
+
 beforeAll(async () => {
   ctx = await createTestApp();
 });
@@ -83,5 +98,31 @@ describe("authorization matrix for /api/auth/mfa", () => {
       };
       expect(response.json().code).toBe(codes[response.statusCode]);
     }
+  });
+});
+
+describe("authorization matrix for DELETE /api/admin/users/:id/mfa", () => {
+  resetMatrix.run("$route: a $variant by $actor answers $expected", async (cell, send) => {
+    const target = await createUser(ctx);
+    if (cell.variant === "user with an app") await enableTotp(ctx, target.accessToken);
+    const admin = await createUser(ctx, { role: "admin" });
+    const user = await createUser(ctx);
+    const headers: Record<string, Record<string, string>> = {
+      admin: bearer(admin.accessToken),
+      user: bearer(user.accessToken),
+      anonymous: {},
+    };
+    const id = cell.variant === "unknown id" ? randomUUID() : target.user.id;
+
+    const response = await send({ params: { id }, headers: headers[cell.actor] ?? {} });
+
+    const [app] = await ctx.deps.db
+      .select()
+      .from(mfaTotp)
+      .where(eq(mfaTotp.userId, target.user.id));
+    const had = cell.variant === "user with an app";
+    expect(Boolean(app?.confirmedAt)).toBe(had && response.statusCode !== 204);
+    if (response.statusCode === 404) expect(response.json().code).toBe("user_not_found");
+    if (response.statusCode === 409) expect(response.json().code).toBe("mfa_not_enabled");
   });
 });

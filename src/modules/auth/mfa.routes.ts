@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { actorOf, requestContext } from "../../lib/auth.plugin.ts";
+import { AdminUserParams } from "../users/users.schema.ts";
 import type { AuthLimits } from "./auth.limits.ts";
 import { AuthResponseSchema } from "./auth.schema.ts";
 import type { AuthService } from "./auth.service.ts";
@@ -154,6 +155,30 @@ export const mfaRoutes: FastifyPluginAsyncZod<Options> = async (app, { auth, mfa
     },
     async (request, reply) => {
       await mfa.disable(actorOf(request), requestContext(request));
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.delete(
+    "/api/admin/users/:id/mfa",
+    {
+      config: {
+        auth: "admin",
+        errors: {
+          404: "`user_not_found`: no such user",
+          409: "`mfa_not_enabled`: two-step sign-in is not on for this user",
+        },
+      },
+      schema: {
+        operationId: "resetUserMfa",
+        tags: ["admin"],
+        summary: "Turn a user's two-step sign-in off (lost app and recovery codes)",
+        params: AdminUserParams,
+        response: { 204: z.null().describe("Off") },
+      },
+    },
+    async (request, reply) => {
+      await mfa.reset(actorOf(request), request.params.id, requestContext(request));
       return reply.code(204).send(null);
     },
   );

@@ -3,7 +3,7 @@ import type { Actor } from "../../lib/actor.ts";
 import type { Clock } from "../../lib/clock.ts";
 import { AppError, ConflictError, ForbiddenError, UnauthorizedError } from "../../lib/errors.ts";
 import type { AuditService, RequestContext } from "../audit/audit.service.ts";
-import type { UsersService } from "../users/users.service.ts";
+import { type UsersService, userNotFound } from "../users/users.service.ts";
 import type { AuthMailer } from "./auth.mail.ts";
 import type { MfaRepository } from "./mfa.repository.ts";
 import type {
@@ -215,6 +215,21 @@ export function createMfaService(deps: MfaDeps) {
         const data = { sessionId: actor.sessionId };
         await audit.record({ type: "mfa_disabled", userId: actor.userId, context, data }, tx);
         await notify("mfa_disabled", actor.userId, tx);
+      });
+    },
+
+    /**
+     * Turns two-step sign-in off for someone else's account: the way back for a user who lost
+     * the app and every recovery code. `by` is the admin's id, or "cli".
+     */
+    async reset(by: Actor | "cli", userId: string, context: RequestContext): Promise<void> {
+      await db.transaction(async (tx) => {
+        const user = await users.findById(userId, tx);
+        if (!user) throw userNotFound();
+        if (!(await repo.removeFactors(user.id, tx))) throw notEnabled();
+        const data = by === "cli" ? { via: "cli" } : { by: by.userId };
+        await audit.record({ type: "mfa_disabled", userId: user.id, context, data }, tx);
+        await notify("mfa_disabled", user.id, tx);
       });
     },
 

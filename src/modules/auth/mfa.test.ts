@@ -8,6 +8,7 @@ import { drainQueue, outboxMessages } from "../../../test/helpers/queue.ts";
 import { registerPasskey, type SoftAuthenticator } from "../../../test/helpers/webauthn.ts";
 import { auditEvents } from "../audit/audit.table.ts";
 import { users } from "../users/users.table.ts";
+import { runMfaReset } from "./mfa.cli.ts";
 import { mfaTotp, recoveryCodes } from "./mfa.table.ts";
 
 const MINUTE = 60_000;
@@ -410,6 +411,31 @@ describe("two-step sign-in (TOTP) and recovery codes", () => {
         payload: { mfaToken, recoveryCode: codes[0] },
       });
       expect(newCode.statusCode).toBe(200);
+    });
+
+    it("is turned off by `npm run user:reset-mfa` for a user who lost everything", async () => {
+      const { user, password } = await enrolled();
+      const done = await runMfaReset(ctx.deps, ["--email", user.email.toUpperCase()]);
+      expect(done).toBe(
+        `two-step sign-in turned off for ${user.email} (${user.id}); they were mailed a notice`,
+      );
+      const login = await call("POST", "/api/auth/login", {
+        payload: { email: user.email, password },
+      });
+      expect(login.statusCode).toBe(200);
+      const [event] = await ctx.deps.db
+        .select()
+        .from(auditEvents)
+        .where(eq(auditEvents.userId, user.id))
+        .then((rows) => rows.filter((row) => row.type === "mfa_disabled"));
+      expect(event?.data).toEqual({ via: "cli" });
+      await expect(runMfaReset(ctx.deps, ["--email", user.email])).rejects.toThrow(
+        "Two-step sign-in is not on",
+      );
+      await expect(runMfaReset(ctx.deps, ["--email", "nobody@example.com"])).rejects.toThrow(
+        "no user nobody@example.com",
+      );
+      await expect(runMfaReset(ctx.deps, [])).rejects.toThrow("usage: npm run user:reset-mfa");
     });
 
     it("answers 409 mfa_not_enabled for recovery codes without an app", async () => {
