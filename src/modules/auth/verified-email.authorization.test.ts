@@ -36,6 +36,7 @@ const routes = {
   changeEmail: { method: "POST", path: "/api/auth/email/change" },
   logout: { method: "POST", path: "/api/auth/logout" },
   passkeyOptions: { method: "POST", path: "/api/auth/passkeys/registration/options" },
+  mfaStart: { method: "POST", path: "/api/auth/mfa/totp" },
 } as const;
 
 const PASSWORD = "a long passphrase of mine";
@@ -67,6 +68,7 @@ const spec = {
       changeEmail: [202, 202, 401],
       logout: [204, 204, 401],
       passkeyOptions: [200, 200, 401],
+      mfaStart: [201, 201, 401],
     },
   },
 } as const;
@@ -186,6 +188,7 @@ const operations: GraphqlOperations<Route> = {
   changeEmail: null,
   logout: null,
   passkeyOptions: null,
+  mfaStart: null,
 };
 
 describe("REQUIRE_VERIFIED_EMAIL=true, GraphQL", () => {
