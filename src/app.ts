@@ -214,6 +214,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     recovery: deps.recovery,
     sessions: deps.sessions,
     emailChange: deps.emailChange,
+    identities: deps.identities,
     limits: authLimits,
   });
   await app.register(usersAdminRoutes, { adminUsers: deps.adminUsers });

@@ -22,6 +22,9 @@ import { createDeviceTokens } from "./modules/auth/device-tokens.ts";
 import { emailChangeMailTemplates } from "./modules/auth/email-change.mail.ts";
 import { createEmailChangeService } from "./modules/auth/email-change.service.ts";
 import { createEmailChangesRepository } from "./modules/auth/email-changes.repository.ts";
+import { createIdentitiesRepository } from "./modules/auth/identities.repository.ts";
+import { createIdentitiesService } from "./modules/auth/identities.service.ts";
+import { createIdentityProviders } from "./modules/auth/identity-providers.ts";
 import { noticeMailTemplates } from "./modules/auth/notices.mail.ts";
 import { createNoticesService } from "./modules/auth/notices.service.ts";
 import { createRecoveryService } from "./modules/auth/recovery.service.ts";
@@ -198,6 +201,18 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     clock,
     appUrl: config.appUrl,
   });
+  const identities = createIdentitiesService({
+    db,
+    providers: createIdentityProviders(config.identityProviders),
+    identitiesRepository: createIdentitiesRepository(db),
+    users,
+    auth,
+    recovery,
+    audit,
+    mailer: authMailer,
+    clock,
+    urls: config.identityProviders,
+  });
   const usersAccount = createUsersAccountService({ db, usersRepository, sessions, audit, clock });
   const recipesAccount = createRecipesAccountService({ db, recipesRepository });
 
@@ -221,6 +236,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
       { name: "favorites", kind: "list", rows: (id) => favorites.exportRows(id) },
       { name: "ratings", kind: "list", rows: (id) => ratings.exportRows(id) },
       { name: "sessions", kind: "list", rows: (id) => sessions.exportRows(id) },
+      { name: "identities", kind: "list", rows: (id) => identities.exportRows(id) },
       // gen:export-sections (`npm run gen` adds the sections of owned modules above this line)
     ],
   });
@@ -253,6 +269,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     { name: "sessions", run: (now) => sessions.purgeExpired(now) },
     { name: "user_tokens", run: (now) => userTokensRepository.purgeExpired(now) },
     { name: "email_changes", run: (now) => emailChange.purgeExpired(now) },
+    { name: "identity_flows", run: (now) => identities.purgeExpired(now) },
     { name: "exports", run: (now) => exports.removeExpired(now) },
   );
 
@@ -299,6 +316,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     sessions,
     notices,
     emailChange,
+    identities,
     recovery,
     auth,
     usersAccount,

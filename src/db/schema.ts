@@ -3,6 +3,7 @@
 export * from "../jobs/backlog.table.ts";
 export * from "../modules/audit/audit.table.ts";
 export * from "../modules/auth/auth.table.ts";
+export * from "../modules/auth/identities.table.ts";
 export * from "../modules/exports/exports.table.ts";
 export * from "../modules/favorites/favorites.table.ts";
 export * from "../modules/mail/mail.table.ts";

@@ -20,6 +20,8 @@ export const AUDIT_EVENT_TYPES = [
   "user_disabled",
   "user_enabled",
   "role_changed",
+  "identity_linked",
+  "identity_unlinked",
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -23,10 +23,11 @@ export const sendAuthLinkJob = defineJob({
 export const sendAuthNoticeJob = defineJob({
   name: "auth.notify",
   payload: z.object({
-    notice: z.enum(["new_sign_in", "password_changed"]),
+    notice: z.enum(["new_sign_in", "password_changed", "identity_linked", "identity_unlinked"]),
     userId: z.uuid(),
     sessionId: z.uuid().nullable(),
     at: z.iso.datetime(),
+    provider: z.string().max(100).optional(),
   }),
   retry: { limit: 6, delaySeconds: 30, backoff: true },
   expireInSeconds: 60,

@@ -48,11 +48,13 @@ export type AuthLinkJob = {
 
 /** What the `auth.notify` job carries: ids and a time, never the address, IP or user agent. */
 export type AuthNoticeJob = {
-  notice: "new_sign_in" | "password_changed";
+  notice: "new_sign_in" | "password_changed" | "identity_linked" | "identity_unlinked";
   userId: string;
   /** The new sign-in's session, whose IP and user agent the mail shows. */
   sessionId: string | null;
   at: string;
+  /** The identity provider's label (such as GitHub) of a link or unlink notice. */
+  provider?: string | undefined;
 };
 
 /**

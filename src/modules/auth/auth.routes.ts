@@ -16,6 +16,8 @@ import {
 import type { AuthService } from "./auth.service.ts";
 import { emailChangeRoutes } from "./email-change.routes.ts";
 import type { EmailChangeService } from "./email-change.service.ts";
+import { identitiesRoutes } from "./identities.routes.ts";
+import type { IdentitiesService } from "./identities.service.ts";
 import type { RecoveryService } from "./recovery.service.ts";
 import type { SessionsService } from "./sessions.service.ts";
 
@@ -25,6 +27,7 @@ type Options = {
   recovery: RecoveryService;
   sessions: SessionsService;
   emailChange: EmailChangeService;
+  identities: IdentitiesService;
   limits: AuthLimits;
 };
 
@@ -34,6 +37,7 @@ export const authRoutes: FastifyPluginAsyncZod<Options> = async (app, options) =
   const { auth, users, limits } = options;
   await app.register(accountRoutes, options);
   await app.register(emailChangeRoutes, options);
+  await app.register(identitiesRoutes, options);
 
   app.post(
     "/api/auth/register",

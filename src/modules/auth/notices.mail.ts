@@ -52,5 +52,31 @@ export const passwordChangedTemplate = defineMailTemplate({
   html: ({ name, at }) => htmlOf(name, PASSWORD, [`When: ${when(at)}`]),
 });
 
+const IdentityData = z.object({ name: z.string(), at: z.iso.datetime(), provider: z.string() });
+const linked = (provider: string) => `Your ${provider} account can now sign in to your account.`;
+const unlinked = (provider: string) =>
+  `Your ${provider} account can no longer sign in to your account.`;
+
+export const identityLinkedTemplate = defineMailTemplate({
+  name: "auth.identity-linked",
+  data: IdentityData,
+  subject: ({ provider }) => `${provider} was linked to your account`,
+  text: ({ name, at, provider }) => textOf(name, linked(provider), [`When: ${when(at)}`]),
+  html: ({ name, at, provider }) => htmlOf(name, linked(provider), [`When: ${when(at)}`]),
+});
+
+export const identityUnlinkedTemplate = defineMailTemplate({
+  name: "auth.identity-unlinked",
+  data: IdentityData,
+  subject: ({ provider }) => `${provider} was unlinked from your account`,
+  text: ({ name, at, provider }) => textOf(name, unlinked(provider), [`When: ${when(at)}`]),
+  html: ({ name, at, provider }) => htmlOf(name, unlinked(provider), [`When: ${when(at)}`]),
+});
+
 /** Security notices: no link and no secret in any of them, only what happened, when and where. */
-export const noticeMailTemplates = [newSignInTemplate, passwordChangedTemplate];
+export const noticeMailTemplates = [
+  newSignInTemplate,
+  passwordChangedTemplate,
+  identityLinkedTemplate,
+  identityUnlinkedTemplate,
+];

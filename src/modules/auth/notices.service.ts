@@ -2,7 +2,12 @@ import type { Executor } from "../../db/client.ts";
 import type { JobRun } from "../../jobs/define.ts";
 import type { UsersService } from "../users/users.service.ts";
 import type { AuthMail, AuthMailer, AuthNoticeJob } from "./auth.mail.ts";
-import { newSignInTemplate, passwordChangedTemplate } from "./notices.mail.ts";
+import {
+  identityLinkedTemplate,
+  identityUnlinkedTemplate,
+  newSignInTemplate,
+  passwordChangedTemplate,
+} from "./notices.mail.ts";
 import type { SessionsService } from "./sessions.service.ts";
 
 type NoticesDeps = { users: UsersService; sessions: SessionsService; mailer: AuthMailer };
@@ -19,6 +24,12 @@ export function createNoticesService({ users, sessions, mailer }: NoticesDeps) {
     if (job.notice === "password_changed") {
       const data = { name, at: job.at };
       return { to: user.email, template: passwordChangedTemplate.name, data };
+    }
+    if (job.notice === "identity_linked" || job.notice === "identity_unlinked") {
+      const template =
+        job.notice === "identity_linked" ? identityLinkedTemplate : identityUnlinkedTemplate;
+      const data = { name, at: job.at, provider: job.provider ?? "an identity provider" };
+      return { to: user.email, template: template.name, data };
     }
     const session = job.sessionId ? await sessions.findById(job.sessionId, tx) : undefined;
     if (!session || session.userId !== user.id) return undefined;
