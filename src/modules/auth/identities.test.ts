@@ -327,6 +327,34 @@ describe("signing in with an identity provider", () => {
     expectProblem(await callback(ctx, later.callback), 401, "invalid_credentials");
   });
 
+  it("limits start and link, the callback and the exchange to 10 a minute per IP", async () => {
+    const { accessToken } = await createUser(ctx);
+    const requests = [
+      { method: "POST" as const, url: "/api/auth/providers/oidc/start" },
+      {
+        method: "POST" as const,
+        url: "/api/auth/providers/oidc/link",
+        headers: bearer(accessToken),
+      },
+      { method: "GET" as const, url: "/api/auth/providers/oidc/callback?code=a&state=guess" },
+      {
+        method: "POST" as const,
+        url: "/api/auth/providers/exchange",
+        payload: { code: "guess", clientKey: "guess" },
+      },
+    ];
+    for (const request of requests) {
+      const remoteAddress = randomIp();
+      const statuses: number[] = [];
+      for (let i = 0; i < 11; i++) {
+        statuses.push((await ctx.app.inject({ ...request, remoteAddress })).statusCode);
+      }
+      expect(statuses.slice(0, 10).every((status) => status === statuses[0])).toBe(true);
+      expect(statuses[0]).not.toBe(429);
+      expect(statuses[10]).toBe(429);
+    }
+  });
+
   it("keeps no flow secret in clear: state and keys are stored as hashes", async () => {
     const visit = await visitProvider(ctx, "oidc");
     const state = visit.location.searchParams.get("state") ?? "";
