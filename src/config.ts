@@ -284,16 +284,16 @@ function identityProvidersConfig(env: z.output<typeof EnvSchema>) {
 
 /** A provider half configured is a mistake, not a provider turned off. */
 function identityProviderProblems(env: z.output<typeof EnvSchema>): string[] {
-  const groups = {
-    OIDC: [env.OIDC_ISSUER, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET],
-    GITHUB: [env.GITHUB_CLIENT_ID, env.GITHUB_CLIENT_SECRET],
-  };
-  const problems = Object.entries(groups)
+  const groups: [string, (string | undefined)[]][] = [
+    [
+      "OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET",
+      [env.OIDC_ISSUER, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET],
+    ],
+    ["GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET", [env.GITHUB_CLIENT_ID, env.GITHUB_CLIENT_SECRET]],
+  ];
+  const problems = groups
     .filter(([, values]) => values.some(Boolean) && !values.every(Boolean))
-    .map(
-      ([prefix]) =>
-        `${prefix}_*: set all of ${prefix === "OIDC" ? "OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET" : "GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET"}, or none`,
-    );
+    .map(([names]) => `${names}: set all of them, or none`);
   if (env.NODE_ENV === "production" && env.OIDC_ISSUER?.startsWith("http:")) {
     problems.push("OIDC_ISSUER: must be an https:// URL in production");
   }
