@@ -215,6 +215,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     sessions: deps.sessions,
     emailChange: deps.emailChange,
     identities: deps.identities,
+    providerSignIn: deps.providerSignIn,
     limits: authLimits,
   });
   await app.register(usersAdminRoutes, { adminUsers: deps.adminUsers });

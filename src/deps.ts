@@ -27,6 +27,7 @@ import { createIdentitiesService } from "./modules/auth/identities.service.ts";
 import { createIdentityProviders } from "./modules/auth/identity-providers.ts";
 import { noticeMailTemplates } from "./modules/auth/notices.mail.ts";
 import { createNoticesService } from "./modules/auth/notices.service.ts";
+import { createProviderSignInService } from "./modules/auth/provider-sign-in.service.ts";
 import { createRecoveryService } from "./modules/auth/recovery.service.ts";
 import { createSessionsRepository } from "./modules/auth/sessions.repository.ts";
 import { createSessionsService } from "./modules/auth/sessions.service.ts";
@@ -201,15 +202,26 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     clock,
     appUrl: config.appUrl,
   });
+  const identityProviders = createIdentityProviders(config.identityProviders);
+  const identitiesRepository = createIdentitiesRepository(db);
   const identities = createIdentitiesService({
     db,
-    providers: createIdentityProviders(config.identityProviders),
-    identitiesRepository: createIdentitiesRepository(db),
+    identitiesRepository,
+    users,
+    audit,
+    mailer: authMailer,
+    clock,
+    providerName: (id) => identityProviders.get(id)?.name ?? id,
+  });
+  const providerSignIn = createProviderSignInService({
+    db,
+    providers: identityProviders,
+    flows: identitiesRepository,
+    identities,
     users,
     auth,
     recovery,
     audit,
-    mailer: authMailer,
     clock,
     urls: config.identityProviders,
   });
@@ -269,7 +281,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     { name: "sessions", run: (now) => sessions.purgeExpired(now) },
     { name: "user_tokens", run: (now) => userTokensRepository.purgeExpired(now) },
     { name: "email_changes", run: (now) => emailChange.purgeExpired(now) },
-    { name: "identity_flows", run: (now) => identities.purgeExpired(now) },
+    { name: "identity_flows", run: (now) => providerSignIn.purgeExpired(now) },
     { name: "exports", run: (now) => exports.removeExpired(now) },
   );
 
@@ -317,6 +329,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     notices,
     emailChange,
     identities,
+    providerSignIn,
     recovery,
     auth,
     usersAccount,

@@ -18,6 +18,7 @@ import { emailChangeRoutes } from "./email-change.routes.ts";
 import type { EmailChangeService } from "./email-change.service.ts";
 import { identitiesRoutes } from "./identities.routes.ts";
 import type { IdentitiesService } from "./identities.service.ts";
+import type { ProviderSignInService } from "./provider-sign-in.service.ts";
 import type { RecoveryService } from "./recovery.service.ts";
 import type { SessionsService } from "./sessions.service.ts";
 
@@ -28,6 +29,7 @@ type Options = {
   sessions: SessionsService;
   emailChange: EmailChangeService;
   identities: IdentitiesService;
+  providerSignIn: ProviderSignInService;
   limits: AuthLimits;
 };
 

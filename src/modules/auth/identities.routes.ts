@@ -14,8 +14,13 @@ import {
   ProvidersSchema,
 } from "./identities.schema.ts";
 import type { IdentitiesService } from "./identities.service.ts";
+import type { ProviderSignInService } from "./provider-sign-in.service.ts";
 
-type Options = { identities: IdentitiesService; limits: AuthLimits };
+type Options = {
+  identities: IdentitiesService;
+  providerSignIn: ProviderSignInService;
+  limits: AuthLimits;
+};
 
 const tags = ["auth"];
 const notConfigured = "`provider_not_found`: no such provider is configured";
@@ -23,7 +28,7 @@ const unavailable = "`provider_unavailable`: the provider could not be reached";
 
 /** Sign-in with an identity provider (docs/auth.md), and the identities of an account. */
 export const identitiesRoutes: FastifyPluginAsyncZod<Options> = async (app, options) => {
-  const { identities, limits } = options;
+  const { identities, providerSignIn, limits } = options;
 
   app.get(
     "/api/auth/providers",
@@ -36,7 +41,7 @@ export const identitiesRoutes: FastifyPluginAsyncZod<Options> = async (app, opti
         response: { 200: ProvidersSchema },
       },
     },
-    async () => ({ providers: identities.list() }),
+    async () => ({ providers: providerSignIn.list() }),
   );
 
   app.post(
@@ -52,7 +57,7 @@ export const identitiesRoutes: FastifyPluginAsyncZod<Options> = async (app, opti
         response: { 200: ProviderRedirectSchema },
       },
     },
-    async (request) => identities.start(request.params.provider),
+    async (request) => providerSignIn.start(request.params.provider),
   );
 
   app.post(
@@ -73,7 +78,7 @@ export const identitiesRoutes: FastifyPluginAsyncZod<Options> = async (app, opti
         response: { 200: ProviderRedirectSchema },
       },
     },
-    async (request) => identities.start(request.params.provider, actorOf(request)),
+    async (request) => providerSignIn.start(request.params.provider, actorOf(request)),
   );
 
   app.get(
@@ -103,7 +108,7 @@ export const identitiesRoutes: FastifyPluginAsyncZod<Options> = async (app, opti
     },
     async (request, reply) => {
       const { params, query } = request;
-      const to = await identities.callback(params.provider, query, requestContext(request));
+      const to = await providerSignIn.callback(params.provider, query, requestContext(request));
       return reply.header("cache-control", "no-store").redirect(to, 302);
     },
   );
@@ -127,7 +132,7 @@ export const identitiesRoutes: FastifyPluginAsyncZod<Options> = async (app, opti
         response: { 200: AuthResponseSchema },
       },
     },
-    async (request) => identities.exchange(request.body, requestContext(request)),
+    async (request) => providerSignIn.exchange(request.body, requestContext(request)),
   );
 
   app.get(
@@ -145,7 +150,7 @@ export const identitiesRoutes: FastifyPluginAsyncZod<Options> = async (app, opti
         response: { 200: IdentitiesPageSchema },
       },
     },
-    async (request) => identities.identities(actorOf(request), request.query),
+    async (request) => identities.list(actorOf(request), request.query),
   );
 
   app.delete(

@@ -1,9 +1,8 @@
-import { randomNonce, randomPKCECodeVerifier, randomState } from "openid-client";
 import { z } from "zod";
 import type { Db, Executor } from "../../db/client.ts";
 import type { Actor } from "../../lib/actor.ts";
 import type { Clock } from "../../lib/clock.ts";
-import { BadRequestError, ConflictError, NotFoundError } from "../../lib/errors.ts";
+import { NotFoundError } from "../../lib/errors.ts";
 import {
   decodeOptionalCursor,
   type Page,
@@ -15,242 +14,69 @@ import type { AuditService, RequestContext } from "../audit/audit.service.ts";
 import type { UsersService } from "../users/users.service.ts";
 import type { UserRow } from "../users/users.table.ts";
 import type { AuthMailer } from "./auth.mail.ts";
-import type { AuthResponse } from "./auth.schema.ts";
-import { type AuthService, invalidCredentials } from "./auth.service.ts";
 import type { IdentitiesRepository } from "./identities.repository.ts";
-import { identityTaken } from "./identities.repository.ts";
 import type { IdentityView } from "./identities.schema.ts";
-import type { IdentityFlowRow, IdentityProviderId } from "./identities.table.ts";
-import {
-  type IdentityProvider,
-  type ProviderProfile,
-  providerRejected,
-} from "./identity-providers.ts";
-import type { RecoveryService } from "./recovery.service.ts";
+import type { IdentityProviderId } from "./identities.table.ts";
+import type { ProviderProfile } from "./identity-providers.ts";
 import { assertNotLastSignInMethod } from "./sign-in-methods.ts";
-import { generateOpaqueToken, hashToken, sameHash } from "./tokens.ts";
 
 type IdentitiesDeps = {
   db: Db;
-  providers: ReadonlyMap<IdentityProviderId, IdentityProvider>;
   identitiesRepository: IdentitiesRepository;
   users: UsersService;
-  auth: AuthService;
-  recovery: RecoveryService;
   audit: AuditService;
   mailer: AuthMailer;
   clock: Clock;
-  urls: { landingUrl: string; callbackBase: string };
+  /** The label of a provider (for mail), its id when it is no longer configured. */
+  providerName: (id: IdentityProviderId) => string;
 };
-
-/** Long enough to sign in at the provider, type a password and pass its second factor. */
-const FLOW_TTL_MS = 10 * 60_000;
-/** The landing page trades its code at once. */
-const EXCHANGE_TTL_MS = 2 * 60_000;
 
 const KeySchema = z.object({ createdAt: TimestampKeySchema, id: z.uuid() });
 
-const providerNotFound = () =>
-  new NotFoundError("provider_not_found", { detail: "No such identity provider is configured." });
-const invalidState = () =>
-  new BadRequestError("invalid_state", {
-    detail: "This sign-in is unknown, expired or already completed; start again.",
-  });
-const invalidCode = () =>
-  new BadRequestError("invalid_code", {
-    detail: "The exchange code is invalid, expired or already used; sign in again.",
-  });
-const accountExists = (name: string) =>
-  new ConflictError("account_exists", {
-    detail: `An account already has this email, and ${name} does not prove it is yours: sign in to it, then link ${name} from your account settings.`,
-  });
-
-/** Sign-in with identity providers, and the identities linked to accounts. */
+/** The identity providers' accounts linked to local accounts. */
 export function createIdentitiesService(deps: IdentitiesDeps) {
-  const { db, providers, identitiesRepository: repo, users, audit, mailer, clock } = deps;
-
-  function providerOf(id: string): IdentityProvider {
-    const provider = providers.get(id as IdentityProviderId);
-    if (!provider) throw providerNotFound();
-    return provider;
-  }
-
-  const callbackUrl = (provider: IdentityProvider) =>
-    `${deps.urls.callbackBase}/${provider.id}/callback`;
-
-  async function recordLink(
-    user: UserRow,
-    provider: IdentityProvider,
-    profile: ProviderProfile,
-    context: RequestContext,
-    tx: Executor,
-  ): Promise<void> {
-    const now = clock.now();
-    const identity = await repo.insert(
-      {
-        userId: user.id,
-        provider: provider.id,
-        subject: profile.subject,
-        email: profile.email ?? null,
-        lastUsedAt: now,
-      },
-      tx,
-    );
-    const data = { identityId: identity.id, provider: provider.id };
-    await audit.record({ type: "identity_linked", userId: user.id, context, data }, tx);
-    await mailer.notify(
-      {
-        notice: "identity_linked",
-        userId: user.id,
-        sessionId: null,
-        at: now.toISOString(),
-        provider: provider.name,
-      },
-      tx,
-    );
-  }
-
-  /**
-   * The account a provider's profile signs in to: the one its identity is linked to; else one
-   * with the same email, linked only when both the provider and the account have verified it;
-   * else a new one without a password.
-   */
-  async function accountOf(
-    provider: IdentityProvider,
-    profile: ProviderProfile,
-    context: RequestContext,
-    tx: Executor,
-  ): Promise<UserRow> {
-    const identity = await repo.findBySubject(provider.id, profile.subject, tx);
-    if (identity) {
-      const user = await users.findById(identity.userId, tx);
-      if (!user || user.disabledAt) throw invalidCredentials();
-      await repo.touch(identity.id, clock.now(), tx);
-      return user;
-    }
-    if (!profile.email) {
-      throw providerRejected(`${provider.name} gave no email address for this account.`);
-    }
-    const existing = await users.findByEmail(profile.email, tx);
-    if (existing) {
-      if (!profile.emailVerified || !existing.emailVerifiedAt) throw accountExists(provider.name);
-      if (existing.disabledAt) throw invalidCredentials();
-      await recordLink(existing, provider, profile, context, tx);
-      return existing;
-    }
-    const user = await users.insertWithoutPassword(
-      { email: profile.email, name: profile.name ?? "", emailVerified: profile.emailVerified },
-      tx,
-    );
-    if (!profile.emailVerified) await deps.recovery.sendVerification(user, tx);
-    await audit.record(
-      { type: "user_registered", userId: user.id, context, data: { provider: provider.id } },
-      tx,
-    );
-    await recordLink(user, provider, profile, context, tx);
-    return user;
-  }
-
-  /** Links the identity to the account that started the flow; already linked to it is fine. */
-  async function link(
-    flow: IdentityFlowRow,
-    provider: IdentityProvider,
-    profile: ProviderProfile,
-    context: RequestContext,
-  ): Promise<void> {
-    await db.transaction(async (tx) => {
-      const user = flow.userId ? await users.findById(flow.userId, tx) : undefined;
-      if (!user || user.disabledAt) throw invalidCredentials();
-      const identity = await repo.findBySubject(provider.id, profile.subject, tx);
-      if (identity && identity.userId !== user.id) throw identityTaken();
-      if (identity) await repo.touch(identity.id, clock.now(), tx);
-      else await recordLink(user, provider, profile, context, tx);
-    });
-  }
-
+  const { db, identitiesRepository: repo, users, audit, mailer, clock } = deps;
   return {
-    list: () => [...providers.values()].map(({ id, name }) => ({ id, name })),
+    findBySubject: (provider: IdentityProviderId, subject: string, tx: Executor = db) =>
+      repo.findBySubject(provider, subject, tx),
 
-    /**
-     * The provider's authorization URL for a new flow; `actor` links to that account instead
-     * of signing in. The state, nonce and PKCE verifier stay here; the client keeps `clientKey`.
-     */
-    async start(providerId: string, actor?: Actor): Promise<{ url: string; clientKey: string }> {
-      const provider = providerOf(providerId);
-      const checks = {
-        state: randomState(),
-        nonce: randomNonce(),
-        codeVerifier: randomPKCECodeVerifier(),
-      };
-      const url = await provider.authorizationUrl(checks, callbackUrl(provider));
-      const clientKey = generateOpaqueToken();
+    touch: (id: string, tx: Executor = db) => repo.touch(id, clock.now(), tx),
+
+    /** Links, audits and mails the owner; an identity linked anywhere is a 409 `identity_taken`. */
+    async link(
+      user: UserRow,
+      provider: { id: IdentityProviderId; name: string },
+      profile: ProviderProfile,
+      context: RequestContext,
+      tx: Executor,
+    ): Promise<void> {
       const now = clock.now();
-      await repo.insertFlow({
-        provider: provider.id,
-        purpose: actor ? "link" : "sign_in",
-        userId: actor?.userId ?? null,
-        stateHash: hashToken(checks.state),
-        clientKeyHash: hashToken(clientKey),
-        nonce: checks.nonce,
-        codeVerifier: checks.codeVerifier,
-        createdAt: now,
-        expiresAt: new Date(now.getTime() + FLOW_TTL_MS),
-      });
-      return { url: url.href, clientKey };
+      const identity = await repo.insert(
+        {
+          userId: user.id,
+          provider: provider.id,
+          subject: profile.subject,
+          email: profile.email ?? null,
+          lastUsedAt: now,
+        },
+        tx,
+      );
+      const data = { identityId: identity.id, provider: provider.id };
+      await audit.record({ type: "identity_linked", userId: user.id, context, data }, tx);
+      const at = now.toISOString();
+      await mailer.notify(
+        {
+          notice: "identity_linked",
+          userId: user.id,
+          sessionId: null,
+          at,
+          provider: provider.name,
+        },
+        tx,
+      );
     },
 
-    /**
-     * Completes a flow from the provider's redirect; answers where to send the browser: the
-     * landing page with an exchange code (sign-in) or with `linked=<provider>` (link).
-     */
-    async callback(
-      providerId: string,
-      query: Record<string, string | undefined>,
-      context: RequestContext,
-    ): Promise<string> {
-      const provider = providerOf(providerId);
-      if (!query.state) throw invalidState();
-      // Spent before the code is tried: a state works once, whatever happens next.
-      const flow = await repo.spendState(provider.id, hashToken(query.state), clock.now());
-      if (!flow) throw invalidState();
-      const url = new URL(callbackUrl(provider));
-      for (const [key, value] of Object.entries(query)) {
-        if (value !== undefined) url.searchParams.set(key, value);
-      }
-      const checks = { state: query.state, nonce: flow.nonce, codeVerifier: flow.codeVerifier };
-      const profile = await provider.complete(url, checks);
-      if (flow.purpose === "link") {
-        await link(flow, provider, profile, context);
-        return `${deps.urls.landingUrl}#linked=${provider.id}`;
-      }
-      const code = generateOpaqueToken();
-      await db.transaction(async (tx) => {
-        const user = await accountOf(provider, profile, context, tx);
-        const expiresAt = new Date(clock.now().getTime() + EXCHANGE_TTL_MS);
-        await repo.setExchange(
-          flow.id,
-          { userId: user.id, exchangeCodeHash: hashToken(code), expiresAt },
-          tx,
-        );
-      });
-      return `${deps.urls.landingUrl}#code=${code}`;
-    },
-
-    /** Trades an exchange code, with the key of the client that started, for a session. */
-    async exchange(
-      body: { code: string; clientKey: string },
-      context: RequestContext,
-    ): Promise<AuthResponse> {
-      const flow = await repo.spendExchange(hashToken(body.code), clock.now());
-      if (!flow?.userId || !sameHash(flow.clientKeyHash, hashToken(body.clientKey))) {
-        throw invalidCode();
-      }
-      const user = await users.findById(flow.userId);
-      if (!user || user.disabledAt) throw invalidCredentials();
-      return deps.auth.signIn(user, context, { method: flow.provider });
-    },
-
-    async identities(actor: Actor, query: PageQuery): Promise<Page<IdentityView>> {
+    async list(actor: Actor, query: PageQuery): Promise<Page<IdentityView>> {
       const after = decodeOptionalCursor(query.cursor, KeySchema);
       const rows = await repo.list({ userId: actor.userId, limit: query.limit, after });
       return toPage(
@@ -283,7 +109,7 @@ export function createIdentitiesService(deps: IdentitiesDeps) {
         await repo.remove(identity.id, tx);
         const data = { identityId: identity.id, provider: identity.provider };
         await audit.record({ type: "identity_unlinked", userId: user.id, context, data }, tx);
-        const provider = providers.get(identity.provider)?.name ?? identity.provider;
+        const provider = deps.providerName(identity.provider);
         const at = clock.now().toISOString();
         await mailer.notify(
           { notice: "identity_unlinked", userId: user.id, sessionId: null, at, provider },
@@ -295,9 +121,6 @@ export function createIdentitiesService(deps: IdentitiesDeps) {
     async *exportRows(userId: string) {
       yield* await repo.exportRows(userId);
     },
-
-    purgeExpired: (now: Date) =>
-      repo.purgeFlowsExpiredBefore(new Date(now.getTime() - 24 * 60 * 60_000)),
   };
 }
 
