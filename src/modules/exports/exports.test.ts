@@ -4,6 +4,7 @@ import { anonymous, createRecipe, signUp, type TestUser } from "../../../test/fa
 import { bearer, createUser } from "../../../test/factories/users.ts";
 import { createTestApp, type TestContext } from "../../../test/helpers/app.ts";
 import { drainQueue, queuedJobs } from "../../../test/helpers/queue.ts";
+import { userIdentities } from "../auth/identities.table.ts";
 
 describe("data exports", () => {
   let ctx: TestContext;
@@ -38,6 +39,10 @@ describe("data exports", () => {
       headers: alice.headers,
       payload: { stars: 4, comment: "Crusty." },
     });
+
+    await ctx.deps.db
+      .insert(userIdentities)
+      .values({ userId: alice.id, provider: "github", subject: "42", email: "a@users.example" });
 
     const started = await start(alice);
     expect(started.statusCode).toBe(202);
@@ -88,6 +93,15 @@ describe("data exports", () => {
     expect(document.sessions[0]).toEqual(
       expect.objectContaining({ id: expect.any(String), userAgent: "factory", ip: "127.0.0.1" }),
     );
+    expect(document.identities).toEqual([
+      {
+        provider: "github",
+        subject: "42",
+        email: "a@users.example",
+        createdAt: expect.any(String),
+        lastUsedAt: null,
+      },
+    ]);
     expect(download.body).not.toMatch(/secret sauce|passwordHash|password_hash|tokenHash|\$argon2/);
   });
 
