@@ -42,13 +42,17 @@ export function createIdentitiesService(deps: IdentitiesDeps) {
 
     touch: (id: string, tx: Executor = db) => repo.touch(id, clock.now(), tx),
 
-    /** Links, audits and mails the owner; an identity linked anywhere is a 409 `identity_taken`. */
+    /**
+     * Links, audits and mails the owner (not an account the identity has just made: nothing
+     * changed for anyone); an identity linked anywhere is a 409 `identity_taken`.
+     */
     async link(
       user: UserRow,
       provider: { id: IdentityProviderId; name: string },
       profile: ProviderProfile,
       context: RequestContext,
       tx: Executor,
+      options: { notify: boolean } = { notify: true },
     ): Promise<void> {
       const now = clock.now();
       const identity = await repo.insert(
@@ -63,6 +67,7 @@ export function createIdentitiesService(deps: IdentitiesDeps) {
       );
       const data = { identityId: identity.id, provider: provider.id };
       await audit.record({ type: "identity_linked", userId: user.id, context, data }, tx);
+      if (!options.notify) return;
       const at = now.toISOString();
       await mailer.notify(
         {

@@ -125,6 +125,8 @@ describe("signing in with an identity provider", () => {
       ]),
     );
     expect(events.filter((event) => event.type === "login_succeeded")).toHaveLength(2);
+    const subjects = (await mailsTo(email)).map((mail) => mail.subject);
+    expect(subjects).not.toContain("Mock ID was linked to your account");
   });
 
   it("signs in with GitHub, its verified primary email making the account", async () => {

@@ -107,7 +107,7 @@ export function createProviderSignInService(deps: ProviderSignInDeps) {
       { type: "user_registered", userId: user.id, context, data: { provider: provider.id } },
       tx,
     );
-    await identities.link(user, provider, profile, context, tx);
+    await identities.link(user, provider, profile, context, tx, { notify: false });
     return user;
   }
 
