@@ -187,6 +187,14 @@ describe("signing in with an identity provider", () => {
     expect(expectProblem(response, 400, "provider_error").detail).toContain("access_denied");
   });
 
+  it("answers 400 provider_error for a code GitHub does not accept", async () => {
+    github.as({ subject: String(Date.now() + 3), email: uniqueEmail(), emailVerified: true });
+    const visit = await visitProvider(ctx, "github");
+    const forged = visit.callback.replace(/code=[^&]+/, "code=forged");
+
+    expectProblem(await callback(ctx, forged), 400, "provider_error");
+  });
+
   it("does not link an unverified provider email to an existing account", async () => {
     const { user } = await createUser(ctx);
     await verifyEmail(user.id);
