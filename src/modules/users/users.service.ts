@@ -81,7 +81,10 @@ export function createUsersService({ db, usersRepository, hasher, dummyHash, clo
       return usersRepository.insert(
         {
           email: normaliseEmail(input.email),
-          name: input.name.trim() || normaliseEmail(input.email).split("@")[0] || "User",
+          // The profile's name within the bounds of a name set here (NameSchema: 1–100).
+          name: [...(input.name.trim() || normaliseEmail(input.email).split("@")[0] || "User")]
+            .slice(0, 100)
+            .join(""),
           role: "user",
           passwordHash: null,
           emailVerifiedAt: input.emailVerified ? now : null,
