@@ -216,6 +216,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     emailChange: deps.emailChange,
     mfa: deps.mfa,
     passkeys: deps.passkeys,
+    identities: deps.identities,
+    providerSignIn: deps.providerSignIn,
     limits: authLimits,
   });
   await app.register(usersAdminRoutes, { adminUsers: deps.adminUsers });

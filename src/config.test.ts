@@ -177,6 +177,46 @@ describe("loadConfig", () => {
   });
 });
 
+describe("identity providers", () => {
+  it("turns a provider on only when its client is configured", () => {
+    expect(loadConfig({}).identityProviders).toMatchObject({ oidc: undefined, github: undefined });
+    const config = loadConfig({
+      APP_URL: "https://app.example.com/",
+      OIDC_ISSUER: "https://accounts.google.com",
+      OIDC_CLIENT_ID: "id",
+      OIDC_CLIENT_SECRET: "secret",
+      GITHUB_CLIENT_ID: "gh",
+      GITHUB_CLIENT_SECRET: "gh-secret",
+    });
+    expect(config.identityProviders).toMatchObject({
+      landingUrl: "https://app.example.com/signed-in",
+      callbackBase: "https://app.example.com/api/auth/providers",
+      oidc: { issuer: "https://accounts.google.com", name: "OpenID Connect" },
+      github: { webUrl: "https://github.com", apiUrl: "https://api.github.com" },
+    });
+  });
+
+  it("refuses half a provider, a plain-HTTP issuer in production and a landing that is no path", () => {
+    expect(problemsOf({ OIDC_ISSUER: "https://id.example.com", GITHUB_CLIENT_ID: "x" })).toEqual([
+      "OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET: set all of them, or none",
+      "GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET: set all of them, or none",
+    ]);
+    const http = {
+      OIDC_ISSUER: "http://id.example.com",
+      OIDC_CLIENT_ID: "a",
+      OIDC_CLIENT_SECRET: "b",
+    };
+    expect(problemsOf({ ...PRODUCTION, ...http })).toEqual([
+      "OIDC_ISSUER: must be an https:// URL in production",
+    ]);
+    for (const path of ["//evil.example.com", "https://evil.example.com", "signed-in"]) {
+      expect(problemsOf({ SIGN_IN_LANDING_PATH: path })).toEqual([
+        "SIGN_IN_LANDING_PATH: must be a path such as /signed-in",
+      ]);
+    }
+  });
+});
+
 describe("productionWarnings", () => {
   it("names every default that is wrong for production, one line each", () => {
     const warnings = productionWarnings(loadConfig(PRODUCTION));

@@ -50,6 +50,20 @@ const EnvSchema = z.object({
   WEBAUTHN_RP_ID: optionalString,
   WEBAUTHN_RP_NAME: z.string().min(1).default("Stratum"),
   WEBAUTHN_ORIGINS: optionalString,
+  // Sign-in with an identity provider (docs/auth.md): each is on when its client is configured.
+  OIDC_ISSUER: optionalString.pipe(z.url().optional()),
+  OIDC_CLIENT_ID: optionalString,
+  OIDC_CLIENT_SECRET: optionalString,
+  OIDC_NAME: z.string().min(1).default("OpenID Connect"),
+  GITHUB_CLIENT_ID: optionalString,
+  GITHUB_CLIENT_SECRET: optionalString,
+  GITHUB_URL: z.url().default("https://github.com"),
+  GITHUB_API_URL: z.url().default("https://api.github.com"),
+  // Where the browser lands after a provider's sign-in, under APP_URL, with `#code=…` to trade.
+  SIGN_IN_LANDING_PATH: z
+    .string()
+    .regex(/^\/(?!\/)[^\s#?\\]*$/, "must be a path such as /signed-in")
+    .default("/signed-in"),
   // The outbox at /api/dev/mail; default: on with the embedded database outside production.
   DEV_MAILBOX: optionalString.pipe(z.stringbool().optional()),
   // /docs and /openapi.json; default: on outside production.
@@ -242,6 +256,7 @@ function toConfig(env: z.output<typeof EnvSchema>) {
       queueWarnAgeSeconds: env.JOB_QUEUE_WARN_AGE_SECONDS,
     },
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM ?? "Stratum <no-reply@localhost>" },
+    identityProviders: identityProvidersConfig(env),
     tracing: tracingConfig(env),
   };
 }
@@ -258,6 +273,53 @@ function webauthnConfig(env: z.output<typeof EnvSchema>) {
     rpName: env.WEBAUTHN_RP_NAME,
     origins: origins.length > 0 ? origins : [appUrl.origin],
   };
+}
+
+/** The identity providers with a client configured; `landingUrl` receives the exchange code. */
+function identityProvidersConfig(env: z.output<typeof EnvSchema>) {
+  const trim = (url: string) => url.replace(/\/$/, "");
+  return {
+    landingUrl: `${trim(env.APP_URL)}${env.SIGN_IN_LANDING_PATH}`,
+    callbackBase: `${trim(env.APP_URL)}/api/auth/providers`,
+    // Plain HTTP to a provider only in tests and development (a mock provider on loopback).
+    allowHttp: env.NODE_ENV !== "production",
+    oidc:
+      env.OIDC_ISSUER && env.OIDC_CLIENT_ID && env.OIDC_CLIENT_SECRET
+        ? {
+            issuer: env.OIDC_ISSUER,
+            clientId: env.OIDC_CLIENT_ID,
+            clientSecret: env.OIDC_CLIENT_SECRET,
+            name: env.OIDC_NAME,
+          }
+        : undefined,
+    github:
+      env.GITHUB_CLIENT_ID && env.GITHUB_CLIENT_SECRET
+        ? {
+            clientId: env.GITHUB_CLIENT_ID,
+            clientSecret: env.GITHUB_CLIENT_SECRET,
+            webUrl: trim(env.GITHUB_URL),
+            apiUrl: trim(env.GITHUB_API_URL),
+          }
+        : undefined,
+  };
+}
+
+/** A provider half configured is a mistake, not a provider turned off. */
+function identityProviderProblems(env: z.output<typeof EnvSchema>): string[] {
+  const groups: [string, (string | undefined)[]][] = [
+    [
+      "OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET",
+      [env.OIDC_ISSUER, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET],
+    ],
+    ["GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET", [env.GITHUB_CLIENT_ID, env.GITHUB_CLIENT_SECRET]],
+  ];
+  const problems = groups
+    .filter(([, values]) => values.some(Boolean) && !values.every(Boolean))
+    .map(([names]) => `${names}: set all of them, or none`);
+  if (env.NODE_ENV === "production" && env.OIDC_ISSUER?.startsWith("http:")) {
+    problems.push("OIDC_ISSUER: must be an https:// URL in production");
+  }
+  return problems;
 }
 
 export type TracesSampler = NonNullable<z.output<typeof EnvSchema>["OTEL_TRACES_SAMPLER"]>;
@@ -334,6 +396,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const problems = [
     ...mailProblems(parsed.data),
     ...webauthnProblems(parsed.data),
+    ...identityProviderProblems(parsed.data),
     ...sharedDatabaseProblems(parsed.data),
     ...productionProblems(parsed.data),
   ];

@@ -22,12 +22,16 @@ import { createDeviceTokens } from "./modules/auth/device-tokens.ts";
 import { emailChangeMailTemplates } from "./modules/auth/email-change.mail.ts";
 import { createEmailChangeService } from "./modules/auth/email-change.service.ts";
 import { createEmailChangesRepository } from "./modules/auth/email-changes.repository.ts";
+import { createIdentitiesRepository } from "./modules/auth/identities.repository.ts";
+import { createIdentitiesService } from "./modules/auth/identities.service.ts";
+import { createIdentityProviders } from "./modules/auth/identity-providers.ts";
 import { createMfaRepository } from "./modules/auth/mfa.repository.ts";
 import { createMfaService } from "./modules/auth/mfa.service.ts";
 import { noticeMailTemplates } from "./modules/auth/notices.mail.ts";
 import { createNoticesService } from "./modules/auth/notices.service.ts";
 import { createPasskeysRepository } from "./modules/auth/passkeys.repository.ts";
 import { createPasskeysService } from "./modules/auth/passkeys.service.ts";
+import { createProviderSignInService } from "./modules/auth/provider-sign-in.service.ts";
 import { createRecoveryService } from "./modules/auth/recovery.service.ts";
 import { createSessionsRepository } from "./modules/auth/sessions.repository.ts";
 import { createSessionsService } from "./modules/auth/sessions.service.ts";
@@ -226,6 +230,29 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     clock,
     appUrl: config.appUrl,
   });
+  const identityProviders = createIdentityProviders(config.identityProviders);
+  const identitiesRepository = createIdentitiesRepository(db);
+  const identities = createIdentitiesService({
+    db,
+    identitiesRepository,
+    users,
+    audit,
+    mailer: authMailer,
+    clock,
+    providerName: (id) => identityProviders.get(id)?.name ?? id,
+  });
+  const providerSignIn = createProviderSignInService({
+    db,
+    providers: identityProviders,
+    flows: identitiesRepository,
+    identities,
+    users,
+    auth,
+    recovery,
+    audit,
+    clock,
+    urls: config.identityProviders,
+  });
   const usersAccount = createUsersAccountService({ db, usersRepository, sessions, audit, clock });
   const recipesAccount = createRecipesAccountService({ db, recipesRepository });
 
@@ -250,6 +277,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
       { name: "ratings", kind: "list", rows: (id) => ratings.exportRows(id) },
       { name: "sessions", kind: "list", rows: (id) => sessions.exportRows(id) },
       { name: "passkeys", kind: "list", rows: (id) => passkeys.exportRows(id) },
+      { name: "identities", kind: "list", rows: (id) => identities.exportRows(id) },
       // gen:export-sections (`npm run gen` adds the sections of owned modules above this line)
     ],
   });
@@ -284,6 +312,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     { name: "mfa_challenges", run: (now) => mfa.purgeExpiredChallenges(now) },
     { name: "email_changes", run: (now) => emailChange.purgeExpired(now) },
     { name: "webauthn_challenges", run: (now) => passkeys.purgeExpired(now) },
+    { name: "identity_flows", run: (now) => providerSignIn.purgeExpired(now) },
     { name: "exports", run: (now) => exports.removeExpired(now) },
   );
 
@@ -331,6 +360,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     notices,
     emailChange,
     passkeys,
+    identities,
+    providerSignIn,
     recovery,
     mfa,
     auth,

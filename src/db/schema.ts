@@ -3,6 +3,7 @@
 export * from "../jobs/backlog.table.ts";
 export * from "../modules/audit/audit.table.ts";
 export * from "../modules/auth/auth.table.ts";
+export * from "../modules/auth/identities.table.ts";
 export * from "../modules/auth/mfa.table.ts";
 export * from "../modules/auth/passkeys.table.ts";
 export * from "../modules/exports/exports.table.ts";

@@ -42,6 +42,9 @@ export type CellRequest = {
   headers?: Record<string, string>;
   /** Replaces the route's own payload. */
   payload?: object;
+  query?: Record<string, string>;
+  /** The client's address, for routes rate limited per IP. */
+  remoteAddress?: string;
 };
 
 /**
@@ -141,9 +144,10 @@ export function authzMatrix<A extends string, R extends string, V extends string
           const route = spec.routes[cell.route];
           const response = await spec.app().inject({
             method: route.method,
-            url: urlOf(route.path, request.params),
+            url: `${urlOf(route.path, request.params)}${request.query ? `?${new URLSearchParams(request.query)}` : ""}`,
             headers: request.headers,
             payload: request.payload ?? route.payload,
+            ...(request.remoteAddress ? { remoteAddress: request.remoteAddress } : {}),
           });
           actual = response.statusCode;
           const listed = documentedStatuses(spec.app(), route.method, route.path);

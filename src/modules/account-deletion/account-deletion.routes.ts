@@ -29,7 +29,7 @@ export const accountDeletionRoutes: FastifyPluginAsyncZod<Options> = async (
         allowUnverifiedEmail: true,
         errors: {
           403: "`invalid_password`: the password is wrong",
-          409: "`last_admin`: the account is the last enabled administrator",
+          409: "`last_admin`: the account is the last enabled administrator; `no_password`: the account has none (set one by a password reset)",
           429: "the account's failed-password budget is spent",
         },
       },

@@ -30,6 +30,8 @@ export const AUDIT_EVENT_TYPES = [
   "passkey_renamed",
   "passkey_removed",
   "passkey_counter_regressed",
+  "identity_linked",
+  "identity_unlinked",
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -40,6 +40,7 @@ export const accountRoutes: FastifyPluginAsyncZod<Options> = async (app, options
         allowUnverifiedEmail: true,
         errors: {
           403: "`invalid_password`: the current password is wrong",
+          409: "`no_password`: the account has none (it signs in with a provider): set one by a password reset",
           429: "the account's failed-password budget is spent",
         },
       },

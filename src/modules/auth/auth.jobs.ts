@@ -28,6 +28,7 @@ export const sendAuthNoticeJob = defineJob({
     userId: z.uuid(),
     sessionId: z.uuid().nullable(),
     at: z.iso.datetime(),
+    provider: z.string().max(100).optional(),
   }),
   retry: { limit: 6, delaySeconds: 30, backoff: true },
   expireInSeconds: 60,

@@ -206,6 +206,17 @@ export function createAuthLimits(app: FastifyInstance, lookup: Lookup) {
     emailChangeLink: createRateLimiter(app, [
       { name: "email-change-link-ip", max: 10, windowMs: MINUTE, key: ip },
     ]),
+    /** Each start stores a flow row and may fetch the provider's discovery document. */
+    identityStart: createRateLimiter(app, [
+      { name: "identity-start-ip", max: 10, windowMs: MINUTE, key: ip },
+    ]),
+    /** Each callback calls the provider's token endpoint. */
+    identityCallback: createRateLimiter(app, [
+      { name: "identity-callback-ip", max: 10, windowMs: MINUTE, key: ip },
+    ]),
+    identityExchange: createRateLimiter(app, [
+      { name: "identity-exchange-ip", max: 10, windowMs: MINUTE, key: ip },
+    ]),
     forgot: createRateLimiter(app, [
       { name: "forgot-ip", max: 5, windowMs: MINUTE, key: ip },
       { name: "forgot-email", max: 3, windowMs: HOUR, key: bodyEmail },

@@ -3,7 +3,7 @@ import type { Executor } from "../../db/client.ts";
 import { defineMailTemplate, escapeHtml } from "../mail/mail.templates.ts";
 import type { UserTokenPurpose } from "./auth.table.ts";
 import type { EmailChangeJob } from "./email-change.mail.ts";
-import type { ChangeNotice, SessionNotice } from "./notices.mail.ts";
+import type { Notice } from "./notices.mail.ts";
 
 const LinkData = z.object({ name: z.string(), url: z.url() });
 
@@ -49,11 +49,13 @@ export type AuthLinkJob = {
 
 /** What the `auth.notify` job carries: ids and a time, never the address, IP or user agent. */
 export type AuthNoticeJob = {
-  notice: SessionNotice | ChangeNotice;
+  notice: Notice;
   userId: string;
   /** The session of the sign-in or the change, whose IP and user agent the mail shows. */
   sessionId: string | null;
   at: string;
+  /** The identity provider's label (such as GitHub) of a link or unlink notice. */
+  provider?: string | undefined;
 };
 
 /**

@@ -16,11 +16,14 @@ import {
 import type { AuthService } from "./auth.service.ts";
 import { emailChangeRoutes } from "./email-change.routes.ts";
 import type { EmailChangeService } from "./email-change.service.ts";
+import { identitiesRoutes } from "./identities.routes.ts";
+import type { IdentitiesService } from "./identities.service.ts";
 import { mfaRoutes } from "./mfa.routes.ts";
 import { MfaChallengeSchema } from "./mfa.schema.ts";
 import type { MfaService } from "./mfa.service.ts";
 import { passkeyRoutes } from "./passkeys.routes.ts";
 import type { PasskeysService } from "./passkeys.service.ts";
+import type { ProviderSignInService } from "./provider-sign-in.service.ts";
 import type { RecoveryService } from "./recovery.service.ts";
 import type { SessionsService } from "./sessions.service.ts";
 
@@ -32,6 +35,8 @@ type Options = {
   emailChange: EmailChangeService;
   mfa: MfaService;
   passkeys: PasskeysService;
+  identities: IdentitiesService;
+  providerSignIn: ProviderSignInService;
   limits: AuthLimits;
 };
 
@@ -43,6 +48,7 @@ export const authRoutes: FastifyPluginAsyncZod<Options> = async (app, options) =
   await app.register(emailChangeRoutes, options);
   await app.register(mfaRoutes, options);
   await app.register(passkeyRoutes, options);
+  await app.register(identitiesRoutes, options);
 
   app.post(
     "/api/auth/register",

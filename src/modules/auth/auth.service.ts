@@ -9,6 +9,7 @@ import type { UserRow } from "../users/users.table.ts";
 import type { AuthMailer } from "./auth.mail.ts";
 import type { AuthResponse } from "./auth.schema.ts";
 import type { DeviceTokens } from "./device-tokens.ts";
+import type { IdentityProviderId } from "./identities.table.ts";
 import type { MfaChallengeResponse, SecondFactorProof } from "./mfa.schema.ts";
 import {
   invalidMfaCode,
@@ -38,7 +39,7 @@ export const invalidCredentials = () =>
   new UnauthorizedError("invalid_credentials", { detail: "The email or password is incorrect." });
 
 /** How a sign-in was proved; recorded on its `login_succeeded` event when not the password. */
-export type SignInMethod = "password" | "passkey";
+export type SignInMethod = "password" | "passkey" | IdentityProviderId;
 
 export function createAuthService(deps: AuthDeps) {
   const { db, users, sessions, recovery, mfa, passkeys, audit, deviceTokens, mailer, clock } = deps;

@@ -8,8 +8,11 @@ const NONCE = /^[A-Za-z0-9_-]{22}$/;
 const ISSUED_AT = /^[0-9]{1,12}$/;
 const CLOCK_SKEW_SECONDS = 60;
 
-/** What a device token is bound to: the account, and its password as it is now. */
-export type DeviceAccount = { id: string; passwordHash: string };
+/**
+ * What a device token is bound to: the account, and its password as it is now (none, for an
+ * account that signs in with an identity provider only: setting one revokes those tokens too).
+ */
+export type DeviceAccount = { id: string; passwordHash: string | null };
 
 // A key of its own, derived from the JWT secret: a device token and an access token can never
 // stand in for each other, and rotating JWT_SECRET rotates both.
@@ -17,7 +20,9 @@ const deriveKey = (secret: string) =>
   Buffer.from(hkdfSync("sha256", secret, "", "stratum device token v1", 32));
 
 function mac(key: Buffer, account: DeviceAccount, issuedAt: string, nonce: string): Buffer {
-  const password = createHash("sha256").update(account.passwordHash).digest("base64url");
+  const password = createHash("sha256")
+    .update(account.passwordHash ?? "")
+    .digest("base64url");
   return createHmac("sha256", key)
     .update(`${VERSION}.${account.id}.${issuedAt}.${nonce}.${password}`)
     .digest();

@@ -26,6 +26,7 @@ export const emailChangeRoutes: FastifyPluginAsyncZod<Options> = async (app, opt
         allowUnverifiedEmail: true,
         errors: {
           403: "`invalid_password`: the password is wrong",
+          409: "`no_password`: the account has none (it signs in with a provider): set one by a password reset",
           429: "the account's failed-password budget is spent",
         },
       },

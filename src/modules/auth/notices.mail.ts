@@ -112,17 +112,51 @@ export const sessionNoticeTemplates = {
   passkey_removed: passkeyRemovedTemplate,
 };
 
+const IdentityData = z.object({ name: z.string(), at: z.iso.datetime(), provider: z.string() });
+const linked = (provider: string) => `Your ${provider} account can now sign in to your account.`;
+const unlinked = (provider: string) =>
+  `Your ${provider} account can no longer sign in to your account.`;
+
+export const identityLinkedTemplate = defineMailTemplate({
+  name: "auth.identity-linked",
+  data: IdentityData,
+  subject: ({ provider }) => `${provider} was linked to your account`,
+  text: ({ name, at, provider }) => textOf(name, linked(provider), [`When: ${when(at)}`]),
+  html: ({ name, at, provider }) => htmlOf(name, linked(provider), [`When: ${when(at)}`]),
+});
+
+export const identityUnlinkedTemplate = defineMailTemplate({
+  name: "auth.identity-unlinked",
+  data: IdentityData,
+  subject: ({ provider }) => `${provider} was unlinked from your account`,
+  text: ({ name, at, provider }) => textOf(name, unlinked(provider), [`When: ${when(at)}`]),
+  html: ({ name, at, provider }) => htmlOf(name, unlinked(provider), [`When: ${when(at)}`]),
+});
+
 export type SessionNotice = keyof typeof sessionNoticeTemplates;
+
+/** Link and unlink of an identity provider: what happened, when, and which provider. */
+export const identityNoticeTemplates = {
+  identity_linked: identityLinkedTemplate,
+  identity_unlinked: identityUnlinkedTemplate,
+};
+
+export type IdentityNotice = keyof typeof identityNoticeTemplates;
+export type Notice = SessionNotice | ChangeNotice | IdentityNotice;
 export const NOTICES = [
   ...Object.keys(sessionNoticeTemplates),
   ...Object.keys(changeNoticeTemplates),
-] as [SessionNotice | ChangeNotice, ...(SessionNotice | ChangeNotice)[]];
+  ...Object.keys(identityNoticeTemplates),
+] as [Notice, ...Notice[]];
 
 export const isChangeNotice = (notice: string): notice is ChangeNotice =>
   Object.hasOwn(changeNoticeTemplates, notice);
+export const isIdentityNotice = (notice: string): notice is IdentityNotice =>
+  Object.hasOwn(identityNoticeTemplates, notice);
 
 /** Security notices: no link and no secret in any of them, only what happened, when and where. */
 export const noticeMailTemplates = [
   ...Object.values(sessionNoticeTemplates),
   ...Object.values(changeNoticeTemplates),
+  ...Object.values(identityNoticeTemplates),
 ];

@@ -2,7 +2,13 @@ import type { Executor } from "../../db/client.ts";
 import type { JobRun } from "../../jobs/define.ts";
 import type { UsersService } from "../users/users.service.ts";
 import type { AuthMail, AuthMailer, AuthNoticeJob } from "./auth.mail.ts";
-import { changeNoticeTemplates, isChangeNotice, sessionNoticeTemplates } from "./notices.mail.ts";
+import {
+  changeNoticeTemplates,
+  identityNoticeTemplates,
+  isChangeNotice,
+  isIdentityNotice,
+  sessionNoticeTemplates,
+} from "./notices.mail.ts";
 import type { SessionsService } from "./sessions.service.ts";
 
 type NoticesDeps = { users: UsersService; sessions: SessionsService; mailer: AuthMailer };
@@ -16,6 +22,10 @@ export function createNoticesService({ users, sessions, mailer }: NoticesDeps) {
     const user = await users.findById(job.userId, tx);
     if (!user || user.disabledAt) return undefined;
     const { name } = user;
+    if (isIdentityNotice(job.notice)) {
+      const data = { name, at: job.at, provider: job.provider ?? "an identity provider" };
+      return { to: user.email, template: identityNoticeTemplates[job.notice].name, data };
+    }
     if (isChangeNotice(job.notice)) {
       const data = { name, at: job.at };
       return { to: user.email, template: changeNoticeTemplates[job.notice].name, data };

@@ -114,7 +114,14 @@ export const passkeyRoutes: FastifyPluginAsyncZod<Options> = async (
   app.delete(
     "/api/auth/passkeys/:id",
     {
-      config: { auth: "required", allowUnverifiedEmail: true, errors: notFound },
+      config: {
+        auth: "required",
+        allowUnverifiedEmail: true,
+        errors: {
+          ...notFound,
+          409: "`last_sign_in_method`: the account has no password, identity or other passkey to sign in with",
+        },
+      },
       schema: {
         operationId: "removePasskey",
         tags,

@@ -29,6 +29,8 @@ import {
   createWebauthn,
   type WebauthnSettings,
 } from "./passkeys.webauthn.ts";
+import { lockedSignInMethods } from "./sign-in-methods.repository.ts";
+import { assertNotLastSignInMethod } from "./sign-in-methods.ts";
 import { hashToken } from "./tokens.ts";
 
 const KeySchema = z.object({ createdAt: z.iso.datetime(), id: z.uuid() });
@@ -234,6 +236,9 @@ export function createPasskeysService(deps: PasskeysDeps) {
     async remove(actor: Actor, id: string, context: RequestContext): Promise<void> {
       await ownPasskey(actor, id);
       await db.transaction(async (tx) => {
+        const methods = await lockedSignInMethods(actor.userId, tx);
+        if (!methods) throw notFound();
+        assertNotLastSignInMethod(methods);
         if (!(await repo.remove(id, tx))) throw notFound();
         const data = { passkeyId: id, sessionId: actor.sessionId };
         await audit.record({ type: "passkey_removed", userId: actor.userId, context, data }, tx);

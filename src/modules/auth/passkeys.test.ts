@@ -279,6 +279,24 @@ describe("passkeys", () => {
       );
     });
 
+    it("keeps the last passkey of an account with no password and no identity", async () => {
+      const account = await createUser(ctx);
+      const headers = bearer(account.accessToken);
+      const first = await addPasskey(account, "Laptop");
+      const second = await addPasskey(account, "Phone");
+      await ctx.deps.db
+        .update(users)
+        .set({ passwordHash: null })
+        .where(eq(users.id, account.user.id));
+      const remove = (id: string) =>
+        ctx.app.inject({ method: "DELETE", url: `/api/auth/passkeys/${id}`, headers });
+      expect((await remove(first.passkey.id)).statusCode).toBe(204);
+      expectProblem(await remove(second.passkey.id), 409, "last_sign_in_method");
+      // It still signs in.
+      const login = await post("/api/auth/login/passkey", await assertion(second.authenticator));
+      expect(login.statusCode).toBe(200);
+    });
+
     it("answers 400 invalid_cursor for a cursor the list did not give", async () => {
       const account = await createUser(ctx);
       const response = await ctx.app.inject({

@@ -5,6 +5,7 @@ import { bearer, createUser } from "../../../test/factories/users.ts";
 import { createTestApp, type TestContext } from "../../../test/helpers/app.ts";
 import { drainQueue, queuedJobs } from "../../../test/helpers/queue.ts";
 import { registerPasskey } from "../../../test/helpers/webauthn.ts";
+import { userIdentities } from "../auth/identities.table.ts";
 
 describe("data exports", () => {
   let ctx: TestContext;
@@ -41,6 +42,10 @@ describe("data exports", () => {
     });
     const token = (alice.headers.authorization ?? "").replace(/^Bearer /, "");
     const { authenticator, passkey } = await registerPasskey(ctx.app, token, "Alice's laptop");
+
+    await ctx.deps.db
+      .insert(userIdentities)
+      .values({ userId: alice.id, provider: "github", subject: "42", email: "a@users.example" });
 
     const started = await start(alice);
     expect(started.statusCode).toBe(202);
@@ -102,6 +107,15 @@ describe("data exports", () => {
       },
     ]);
     expect(download.body).not.toContain(authenticator.credentialId);
+    expect(document.identities).toEqual([
+      {
+        provider: "github",
+        subject: "42",
+        email: "a@users.example",
+        createdAt: expect.any(String),
+        lastUsedAt: null,
+      },
+    ]);
     expect(download.body).not.toMatch(/secret sauce|passwordHash|password_hash|tokenHash|\$argon2/);
     expect(download.body).not.toMatch(/publicKey|credentialId/);
   });

@@ -20,6 +20,15 @@ export type NewUser = { email: string; password: string; name: string; role?: Ro
 
 export const userNotFound = () => new NotFoundError("user_not_found", { detail: "No such user." });
 
+export const noPassword = () =>
+  new ConflictError("no_password", {
+    detail:
+      "This account has no password (it signs in with an identity provider): set one first with a password reset (POST /api/auth/password/forgot).",
+  });
+
+/** An account made by an identity provider: no password until a reset sets one. */
+export type NewProviderUser = { email: string; name: string; emailVerified: boolean };
+
 export const lastAdmin = () =>
   new ConflictError("last_admin", {
     detail:
@@ -66,23 +75,47 @@ export function createUsersService({ db, usersRepository, hasher, dummyHash, clo
       return usersRepository.insert(await prepare(input));
     },
 
+    /** A taken email is a 409 `email_taken`. */
+    insertWithoutPassword(input: NewProviderUser, tx: Executor = db): Promise<UserRow> {
+      const now = clock.now();
+      return usersRepository.insert(
+        {
+          email: normaliseEmail(input.email),
+          // The profile's name within the bounds of a name set here (NameSchema: 1–100).
+          name: [...(input.name.trim() || normaliseEmail(input.email).split("@")[0] || "User")]
+            .slice(0, 100)
+            .join(""),
+          role: "user",
+          passwordHash: null,
+          emailVerifiedAt: input.emailVerified ? now : null,
+          createdAt: now,
+          updatedAt: now,
+        },
+        tx,
+      );
+    },
+
     /**
      * The user an email and password identify, or undefined. A hash is verified whether or
-     * not the email exists, so unknown emails cost as much as wrong passwords.
+     * not the email exists, or has a password, so every failure costs as much as a wrong password.
      */
     async verifyCredentials(email: string, password: string): Promise<UserRow | undefined> {
       const user = await usersRepository.findByEmail(normaliseEmail(email));
-      const valid = await hasher.verify(user?.passwordHash ?? (await dummyHash()), password);
-      if (!user || !valid || user.disabledAt) return undefined;
+      const hash = user?.passwordHash ?? (await dummyHash());
+      const valid = await hasher.verify(hash, password);
+      if (!user?.passwordHash || !valid || user.disabledAt) return undefined;
       if (hasher.needsRehash(user.passwordHash)) {
         await usersRepository.update(user.id, { passwordHash: await hasher.hash(password) });
       }
       return user;
     },
 
+    /** A 409 `no_password` for an account without one: no password can be right. */
     async verifyPassword(userId: string, password: string): Promise<boolean> {
       const user = await usersRepository.findById(userId);
-      return user !== undefined && (await hasher.verify(user.passwordHash, password));
+      if (!user) return false;
+      if (!user.passwordHash) throw noPassword();
+      return hasher.verify(user.passwordHash, password);
     },
 
     /** The hash of a new password, after checking the policy against the user's email. */

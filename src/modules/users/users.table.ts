@@ -7,7 +7,8 @@ export const users = pgTable(
     id: uuid().primaryKey().defaultRandom(),
     email: text().notNull(),
     name: text().notNull(),
-    passwordHash: text().notNull(),
+    /** Null for an account created by an identity provider that has never set a password. */
+    passwordHash: text(),
     role: text({ enum: ["user", "admin"] })
       .notNull()
       .default("user"),
