@@ -509,7 +509,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Trade the landing page's exchange code for a session */
+        /**
+         * Trade the landing page's exchange code for a session
+         * @description 200: signed in. 202: the account has two-step sign-in on: send a code with the answer's `mfaToken` to POST /api/auth/login/mfa, as after a password.
+         */
         post: operations["exchangeProviderCode"];
         delete?: never;
         options?: never;
@@ -1528,14 +1531,15 @@ export interface components {
             warnings?: components["schemas"]["QueueWarning"][];
         };
         /**
-         * @description Your password, and a code (or a recovery code) when two-step sign-in is on for your account
+         * @description Your password, and a code (a recovery code, a passkey) when two-step sign-in is on. An account without a password gives a passkey, or its code when it has an app.
          * @example {
          *       "password": "a long passphrase of mine",
          *       "code": "492039"
          *     }
          */
         ReauthenticateInput: {
-            password: string;
+            /** @description Required when the account has a password */
+            password?: string;
             /** @description The 6-digit code your authenticator app shows now */
             code?: string;
             /** @description One of your recovery codes (any case, dashes optional); each works once */
@@ -3000,7 +3004,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden. `invalid_password`: the password is wrong; `invalid_mfa_code`: the code is missing, wrong or already used. */
+            /** @description Forbidden. `invalid_password`: the password is wrong or missing; `invalid_mfa_code`: the code is missing, wrong or already used; `reauthentication_required`: an account with no password and no app gave no passkey. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4610,6 +4614,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuthResponse"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaChallenge"];
                 };
             };
             /** @description Bad Request. `validation_failed`: the input breaks the schema; `errors[]` lists every field; `invalid_json`: the body is not JSON; `invalid_text`: text that cannot be stored; `invalid_code`: the code is invalid, expired or used, or the key is not its client's. */

@@ -2,6 +2,7 @@ CREATE TABLE "mfa_challenges" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"user_id" uuid NOT NULL,
 	"token_hash" text NOT NULL,
+	"method" text DEFAULT 'password' NOT NULL,
 	"device" text,
 	"failures" integer DEFAULT 0 NOT NULL,
 	"created_at" timestamp with time zone NOT NULL,

@@ -74,6 +74,27 @@ export function createAuthService(deps: AuthDeps) {
     });
   }
 
+  /**
+   * A first factor (the password, an identity provider) proved this account: a session, or, with
+   * an authenticator app on, the second step's challenge.
+   */
+  async function firstFactor(
+    user: UserRow,
+    context: RequestContext,
+    first: { method: "password" | IdentityProviderId; device?: string | undefined },
+  ): Promise<AuthResponse | MfaChallengeResponse> {
+    const trustedDevice = first.device !== undefined;
+    if (await mfa.isEnabled(user.id)) {
+      const data = {
+        ...(first.method !== "password" ? { method: first.method } : {}),
+        ...(trustedDevice ? { trustedDevice: true } : {}),
+      };
+      await audit.record({ type: "mfa_challenged", userId: user.id, context, data });
+      return mfa.challenge(user.id, first);
+    }
+    return signIn(user, context, { method: first.method, trustedDevice });
+  }
+
   return {
     /** Creates the account, its first session and a verification mail in one transaction. */
     async register(input: NewUser, context: RequestContext): Promise<AuthResponse> {
@@ -128,13 +149,10 @@ export function createAuthService(deps: AuthDeps) {
       // Read again: a login may have just re-hashed the password, and the device token is
       // bound to the hash as stored.
       const user = (await users.findById(verified.id)) ?? verified;
-      if (await mfa.isEnabled(user.id)) {
-        const data = { ...device };
-        await audit.record({ type: "mfa_challenged", userId: user.id, context, data });
-        return mfa.challenge(user.id, options.device);
-      }
-      return signIn(user, context, { method: "password", trustedDevice });
+      return firstFactor(user, context, { method: "password", device: options.device });
     },
+
+    firstFactor,
 
     /** Signs in with a passkey alone: it proves possession and the user's verification both. */
     async loginWithPasskey(
@@ -170,7 +188,8 @@ export function createAuthService(deps: AuthDeps) {
       }
       if (!(await mfa.spendChallenge(challenge.id))) throw invalidMfaToken();
       const trustedDevice = challenge.device !== null;
-      return signIn(user, context, { method: "password", trustedDevice, secondFactor });
+      const method = challenge.method as SignInMethod;
+      return signIn(user, context, { method, trustedDevice, secondFactor });
     },
 
     signIn,

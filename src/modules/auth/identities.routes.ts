@@ -14,6 +14,7 @@ import {
   ProvidersSchema,
 } from "./identities.schema.ts";
 import type { IdentitiesService } from "./identities.service.ts";
+import { MfaChallengeSchema } from "./mfa.schema.ts";
 import type { ProviderSignInService } from "./provider-sign-in.service.ts";
 
 type Options = {
@@ -128,11 +129,17 @@ export const identitiesRoutes: FastifyPluginAsyncZod<Options> = async (app, opti
         operationId: "exchangeProviderCode",
         tags,
         summary: "Trade the landing page's exchange code for a session",
+        description:
+          "200: signed in. 202: the account has two-step sign-in on: send a code with the " +
+          "answer's `mfaToken` to POST /api/auth/login/mfa, as after a password.",
         body: ExchangeBody,
-        response: { 200: AuthResponseSchema },
+        response: { 200: AuthResponseSchema, 202: MfaChallengeSchema },
       },
     },
-    async (request) => providerSignIn.exchange(request.body, requestContext(request)),
+    async (request, reply) => {
+      const result = await providerSignIn.exchange(request.body, requestContext(request));
+      return "mfaToken" in result ? reply.code(202).send(result) : result;
+    },
   );
 
   app.get(

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectProblem, randomIp } from "../../../test/factories/auth.ts";
+import { enableTotp, totpCode } from "../../../test/factories/totp.ts";
 import { bearer, createUser, uniqueEmail } from "../../../test/factories/users.ts";
 import { createTestApp, type TestContext } from "../../../test/helpers/app.ts";
 import {
@@ -15,6 +16,7 @@ import {
   visitProvider,
 } from "../../../test/helpers/identity-providers.ts";
 import { drainQueue, outboxMessages } from "../../../test/helpers/queue.ts";
+import { registerPasskey } from "../../../test/helpers/webauthn.ts";
 import { createPasswordHasher } from "../../lib/passwords.ts";
 import { auditEvents } from "../audit/audit.table.ts";
 import { users } from "../users/users.table.ts";
@@ -274,6 +276,77 @@ describe("signing in with an identity provider", () => {
     const visit = await visitProvider(ctx, "oidc", bearer(accessToken));
     landingOf(await callback(ctx, visit.callback));
     expect((await unlink(accessToken, identity.id)).statusCode).toBe(204);
+  });
+
+  it("lets a password-less account with a passkey unlink its only identity", async () => {
+    github.as({
+      subject: String(Date.now() + 3),
+      email: uniqueEmail("keyed"),
+      emailVerified: true,
+    });
+    const { accessToken } = (await signInWith(ctx, "github")).json();
+    const [identity] = (await identitiesOf(accessToken)).json().items;
+    await registerPasskey(ctx.app, accessToken);
+    expect((await unlink(accessToken, identity.id)).statusCode).toBe(204);
+  });
+
+  it("re-authenticates a password-less account with a passkey, or not at all", async () => {
+    github.as({ subject: String(Date.now() + 5), email: uniqueEmail("re"), emailVerified: true });
+    const { accessToken, user } = (await signInWith(ctx, "github")).json();
+    const { authenticator } = await registerPasskey(ctx.app, accessToken);
+    const reauthenticate = (payload: object) =>
+      ctx.app.inject({
+        method: "POST",
+        url: "/api/auth/reauthenticate",
+        headers: bearer(accessToken),
+        payload,
+        remoteAddress: randomIp(),
+      });
+    expectProblem(await reauthenticate({}), 403, "reauthentication_required");
+    expectProblem(await reauthenticate({ password: "any password" }), 403, "invalid_password");
+    const asked = await ctx.app.inject({
+      method: "POST",
+      url: "/api/auth/passkeys/authentication/options",
+      remoteAddress: randomIp(),
+    });
+    const { challengeId, options } = asked.json();
+    const passkey = { challengeId, response: authenticator.assert(options) };
+    const done = await reauthenticate({ passkey });
+    expect(done.statusCode).toBe(200);
+    expect(await eventsOf(user.id)).toContainEqual({
+      type: "reauthenticated",
+      data: expect.objectContaining({ secondFactor: "passkey" }),
+    });
+  });
+
+  it("asks for the second step after the provider when the account has an authenticator app", async () => {
+    github.as({ subject: String(Date.now() + 4), email: uniqueEmail("mfa"), emailVerified: true });
+    const first = (await signInWith(ctx, "github")).json();
+    const { secret } = await enableTotp(ctx, first.accessToken);
+
+    const again = await signInWith(ctx, "github");
+    expect(again.statusCode).toBe(202);
+    expect(again.json()).toMatchObject({
+      status: "mfa_required",
+      methods: ["totp", "recovery_code"],
+    });
+    const done = await ctx.app.inject({
+      method: "POST",
+      url: "/api/auth/login/mfa",
+      payload: { mfaToken: again.json().mfaToken, code: totpCode(secret, new Date(), 1) },
+      remoteAddress: randomIp(),
+    });
+    expect(done.statusCode).toBe(200);
+    expect(done.json().user.id).toBe(first.user.id);
+    const events = await eventsOf(first.user.id);
+    expect(events).toContainEqual({
+      type: "mfa_challenged",
+      data: { method: "github" },
+    });
+    expect(events).toContainEqual({
+      type: "login_succeeded",
+      data: expect.objectContaining({ method: "github", secondFactor: "totp" }),
+    });
   });
 
   it("never signs in a password-less account with a password, and asks it to set one by reset", async () => {

@@ -128,7 +128,10 @@ export function createMfaRepository(db: Db) {
     },
 
     async insertChallenge(
-      values: Pick<MfaChallengeRow, "userId" | "tokenHash" | "device" | "createdAt" | "expiresAt">,
+      values: Pick<
+        MfaChallengeRow,
+        "userId" | "tokenHash" | "method" | "device" | "createdAt" | "expiresAt"
+      >,
       tx: Executor = db,
     ): Promise<void> {
       await tx.insert(mfaChallenges).values(values);

@@ -59,7 +59,7 @@ export const mfaRoutes: FastifyPluginAsyncZod<Options> = async (app, { auth, mfa
         auth: "required",
         allowUnverifiedEmail: true,
         errors: {
-          403: "`invalid_password`: the password is wrong; `invalid_mfa_code`: the code is missing, wrong or already used",
+          403: "`invalid_password`: the password is wrong or missing; `invalid_mfa_code`: the code is missing, wrong or already used; `reauthentication_required`: an account with no password and no app gave no passkey",
           429: "the account's failed-password budget is spent",
         },
       },

@@ -57,7 +57,15 @@ export const MfaLoginBody = z
   });
 
 export const ReauthenticateBody = z
-  .object({ password: z.string().min(1).max(1024), ...proofFields })
+  .object({
+    password: z
+      .string()
+      .min(1)
+      .max(1024)
+      .optional()
+      .describe("Required when the account has a password"),
+    ...proofFields,
+  })
   .refine((value) => proofsGiven(value) <= 1, {
     message: "give at most one of code, recoveryCode and passkey",
     path: ["code"],
@@ -65,7 +73,8 @@ export const ReauthenticateBody = z
   .meta({
     id: "Reauthenticate",
     description:
-      "Your password, and a code (or a recovery code) when two-step sign-in is on for your account",
+      "Your password, and a code (a recovery code, a passkey) when two-step sign-in is on. An " +
+      "account without a password gives a passkey, or its code when it has an app.",
     example: { password: "a long passphrase of mine", code: "492039" },
   });
 

@@ -247,12 +247,13 @@ export function createMfaService(deps: MfaDeps) {
     },
 
     /**
-     * The password and, when two-step sign-in is on, a code: the session counts as freshly
-     * authenticated for the next few minutes.
+     * The password (for an account that has one) and, when two-step sign-in is on, a code: the
+     * session counts as freshly authenticated for the next few minutes. An account with neither
+     * proves itself with a passkey, or by signing in again.
      */
     async reauthenticate(
       actor: Actor,
-      body: { password: string } & SecondFactorProof,
+      body: { password?: string | undefined } & SecondFactorProof,
       context: RequestContext,
     ): Promise<Reauthenticated> {
       const failed = async (reason: string, error: Error) => {
@@ -260,14 +261,39 @@ export function createMfaService(deps: MfaDeps) {
         await audit.record({ type: "password_check_failed", userId: actor.userId, context, data });
         return error;
       };
-      if (!(await users.verifyPassword(actor.userId, body.password))) {
-        const detail = "The password is wrong.";
-        throw await failed("password", new ForbiddenError("invalid_password", { detail }));
+      const user = await users.findById(actor.userId);
+      if (!user) throw invalidMfaToken();
+      const hasPassword = user.passwordHash !== null;
+      if (hasPassword || body.password !== undefined) {
+        const right =
+          hasPassword &&
+          body.password !== undefined &&
+          (await users.verifyPassword(user.id, body.password));
+        if (!right) {
+          const detail = hasPassword
+            ? "The password is wrong."
+            : "This account has no password: leave it out.";
+          throw await failed("password", new ForbiddenError("invalid_password", { detail }));
+        }
       }
       let secondFactor: SecondFactor | undefined;
-      if (await isEnabled(actor.userId)) {
-        secondFactor = await checkSecondFactor(actor.userId, body, context);
+      if (await isEnabled(user.id)) {
+        secondFactor = await checkSecondFactor(user.id, body, context);
         if (!secondFactor) throw await failed("second_factor", invalidMfaCode(403));
+      } else if (!hasPassword) {
+        // Nothing to type: a passkey of the account proves it, or a new sign-in does.
+        const proved = body.passkey && (await passkeyProves(user.id, body.passkey, context));
+        if (!proved) {
+          throw await failed(
+            "no_factor",
+            new ForbiddenError("reauthentication_required", {
+              detail:
+                "This account has no password and no authenticator app: re-authenticate with a " +
+                "passkey (`passkey`), or sign in again with your identity provider.",
+            }),
+          );
+        }
+        secondFactor = "passkey";
       }
       const now = clock.now();
       await sessions.markAuthenticated(actor.sessionId, now);
@@ -282,7 +308,7 @@ export function createMfaService(deps: MfaDeps) {
     /** The second step of a sign-in whose password was right. */
     async challenge(
       userId: string,
-      device: string | undefined,
+      first: { method: string; device?: string | undefined },
       tx: Executor = db,
     ): Promise<MfaChallengeResponse> {
       const mfaToken = generateOpaqueToken();
@@ -291,7 +317,8 @@ export function createMfaService(deps: MfaDeps) {
         {
           userId,
           tokenHash: hashToken(mfaToken),
-          device: device ?? null,
+          method: first.method,
+          device: first.device ?? null,
           createdAt: now,
           expiresAt: new Date(now.getTime() + MFA_CHALLENGE_TTL_SECONDS * 1000),
         },

@@ -58,6 +58,8 @@ export const mfaChallenges = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     tokenHash: text().notNull(),
+    /** How the first step was proved: what the sign-in is recorded as once the code is right. */
+    method: text().notNull().default("password"),
     device: text(),
     failures: integer().notNull().default(0),
     createdAt: at().notNull(),

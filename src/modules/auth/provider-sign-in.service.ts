@@ -17,6 +17,7 @@ import {
   type ProviderProfile,
   providerRejected,
 } from "./identity-providers.ts";
+import type { MfaChallengeResponse } from "./mfa.schema.ts";
 import type { RecoveryService } from "./recovery.service.ts";
 import { generateOpaqueToken, hashToken, sameHash } from "./tokens.ts";
 
@@ -200,14 +201,14 @@ export function createProviderSignInService(deps: ProviderSignInDeps) {
     async exchange(
       body: { code: string; clientKey: string },
       context: RequestContext,
-    ): Promise<AuthResponse> {
+    ): Promise<AuthResponse | MfaChallengeResponse> {
       const flow = await flows.spendExchange(hashToken(body.code), clock.now());
       if (!flow?.userId || !sameHash(flow.clientKeyHash, hashToken(body.clientKey))) {
         throw invalidCode();
       }
       const user = await users.findById(flow.userId);
       if (!user || user.disabledAt) throw invalidCredentials();
-      return deps.auth.signIn(user, context, { method: flow.provider });
+      return deps.auth.firstFactor(user, context, { method: flow.provider });
     },
 
     purgeExpired: (now: Date) =>
