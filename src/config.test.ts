@@ -196,7 +196,7 @@ describe("identity providers", () => {
     });
   });
 
-  it("refuses half a provider, a plain-HTTP issuer in production and a landing that is no path", () => {
+  it("refuses half a provider, a plain-HTTP provider off this machine and a landing that is no path", () => {
     expect(problemsOf({ OIDC_ISSUER: "https://id.example.com", GITHUB_CLIENT_ID: "x" })).toEqual([
       "OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET: set all of them, or none",
       "GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET: set all of them, or none",
@@ -206,9 +206,19 @@ describe("identity providers", () => {
       OIDC_CLIENT_ID: "a",
       OIDC_CLIENT_SECRET: "b",
     };
-    expect(problemsOf({ ...PRODUCTION, ...http })).toEqual([
-      "OIDC_ISSUER: must be an https:// URL in production",
-    ]);
+    // Whatever NODE_ENV says: a deployment that forgot to set it is not let off.
+    for (const env of [{}, PRODUCTION]) {
+      expect(problemsOf({ ...env, ...http, GITHUB_API_URL: "http://api.example.com" })).toEqual([
+        "OIDC_ISSUER: must be an https:// URL (http:// only for localhost or 127.0.0.1)",
+        "GITHUB_API_URL: must be an https:// URL (http:// only for localhost or 127.0.0.1)",
+      ]);
+    }
+    const loopback = {
+      ...http,
+      OIDC_ISSUER: "http://127.0.0.1:9000",
+      GITHUB_URL: "http://localhost:9001",
+    };
+    expect(problemsOf({ ...PRODUCTION, ...loopback })).toEqual([]);
     for (const path of ["//evil.example.com", "https://evil.example.com", "signed-in"]) {
       expect(problemsOf({ SIGN_IN_LANDING_PATH: path })).toEqual([
         "SIGN_IN_LANDING_PATH: must be a path such as /signed-in",

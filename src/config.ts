@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { z } from "zod";
+import { isHttpsOrLoopback } from "./lib/urls.ts";
 
 const bool = (fallback: boolean) => z.stringbool().default(fallback);
 const int = (min: number, max: number, fallback: number) =>
@@ -281,8 +282,6 @@ function identityProvidersConfig(env: z.output<typeof EnvSchema>) {
   return {
     landingUrl: `${trim(env.APP_URL)}${env.SIGN_IN_LANDING_PATH}`,
     callbackBase: `${trim(env.APP_URL)}/api/auth/providers`,
-    // Plain HTTP to a provider only in tests and development (a mock provider on loopback).
-    allowHttp: env.NODE_ENV !== "production",
     oidc:
       env.OIDC_ISSUER && env.OIDC_CLIENT_ID && env.OIDC_CLIENT_SECRET
         ? {
@@ -316,8 +315,16 @@ function identityProviderProblems(env: z.output<typeof EnvSchema>): string[] {
   const problems = groups
     .filter(([, values]) => values.some(Boolean) && !values.every(Boolean))
     .map(([names]) => `${names}: set all of them, or none`);
-  if (env.NODE_ENV === "production" && env.OIDC_ISSUER?.startsWith("http:")) {
-    problems.push("OIDC_ISSUER: must be an https:// URL in production");
+  // Plain HTTP to a provider only on this machine (a provider run beside the API, a test's mock).
+  const urls = {
+    OIDC_ISSUER: env.OIDC_ISSUER,
+    GITHUB_URL: env.GITHUB_URL,
+    GITHUB_API_URL: env.GITHUB_API_URL,
+  };
+  for (const [name, url] of Object.entries(urls)) {
+    if (url && !isHttpsOrLoopback(url)) {
+      problems.push(`${name}: must be an https:// URL (http:// only for localhost or 127.0.0.1)`);
+    }
   }
   return problems;
 }

@@ -1,6 +1,7 @@
 import * as oidc from "openid-client";
 import type { Config } from "../../config.ts";
 import { BadRequestError, ServiceUnavailableError } from "../../lib/errors.ts";
+import { isHttpsOrLoopback } from "../../lib/urls.ts";
 import type { IdentityProviderId } from "./identities.table.ts";
 
 /** Who the provider says signed in. `emailVerified` only when the provider asserts it. */
@@ -71,8 +72,9 @@ async function guarded<T>(name: string, attempt: () => Promise<T>): Promise<T> {
   }
 }
 
-const insecure = (config: ProvidersConfig, url: string) =>
-  config.allowHttp && url.startsWith("http:") ? [oidc.allowInsecureRequests] : [];
+// Plain HTTP only to a provider on this machine: the configuration refuses any other http:// URL.
+const insecure = (url: string) =>
+  url.startsWith("http:") && isHttpsOrLoopback(url) ? [oidc.allowInsecureRequests] : [];
 
 function authorizationParameters(checks: FlowChecks, redirectUri: string, scope: string) {
   return oidc.calculatePKCECodeChallenge(checks.codeVerifier).then((challenge) => ({
@@ -98,7 +100,7 @@ function openIdProvider(
       .discovery(new URL(settings.issuer), settings.clientId, settings.clientSecret, undefined, {
         // The ID token's signature is checked too, not only its claims: the token endpoint's
         // TLS alone is what OpenID Connect allows, not what this server settles for.
-        execute: [oidc.enableNonRepudiationChecks, ...insecure(config, settings.issuer)],
+        execute: [oidc.enableNonRepudiationChecks, ...insecure(settings.issuer)],
         timeout: TIMEOUT_SECONDS,
       })
       .catch((error: unknown) => {
@@ -167,7 +169,7 @@ function gitHubProvider(
     settings.clientSecret,
   );
   server.timeout = TIMEOUT_SECONDS;
-  for (const allow of insecure(config, settings.webUrl)) allow(server);
+  for (const allow of insecure(settings.webUrl)) allow(server);
 
   async function api<T>(path: string, accessToken: string): Promise<T> {
     const response = await fetch(`${settings.apiUrl}${path}`, {
