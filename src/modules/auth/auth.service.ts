@@ -51,7 +51,13 @@ export function createAuthService(deps: AuthDeps) {
   async function signIn(
     user: UserRow,
     context: RequestContext,
-    options: { method: SignInMethod; trustedDevice?: boolean; secondFactor?: SecondFactor },
+    options: {
+      method: SignInMethod;
+      trustedDevice?: boolean;
+      secondFactor?: SecondFactor;
+      /** The account was made by this very sign-in (a provider's first): no new-device notice. */
+      newAccount?: boolean;
+    },
   ): Promise<AuthResponse> {
     // Marked only when not the defaults, so the events of ordinary logins keep their shape.
     const marks = {
@@ -65,8 +71,9 @@ export function createAuthService(deps: AuthDeps) {
         { type: "login_succeeded", userId: user.id, context, data: { sessionId, ...marks } },
         tx,
       );
-      // A device that proved an earlier login to this account is known; any other is told of.
-      if (!options.trustedDevice) {
+      // A device that proved an earlier login to this account is known; any other is told of
+      // (but not the one that made the account a moment ago, as register's is not).
+      if (!options.trustedDevice && !options.newAccount) {
         const at = clock.now().toISOString();
         await mailer.notify({ notice: "new_sign_in", userId: user.id, sessionId, at }, tx);
       }
@@ -81,7 +88,11 @@ export function createAuthService(deps: AuthDeps) {
   async function firstFactor(
     user: UserRow,
     context: RequestContext,
-    first: { method: "password" | IdentityProviderId; device?: string | undefined },
+    first: {
+      method: "password" | IdentityProviderId;
+      device?: string | undefined;
+      newAccount?: boolean;
+    },
   ): Promise<AuthResponse | MfaChallengeResponse> {
     const trustedDevice = first.device !== undefined;
     if (await mfa.isEnabled(user.id)) {
@@ -92,7 +103,11 @@ export function createAuthService(deps: AuthDeps) {
       await audit.record({ type: "mfa_challenged", userId: user.id, context, data });
       return mfa.challenge(user.id, first);
     }
-    return signIn(user, context, { method: first.method, trustedDevice });
+    return signIn(user, context, {
+      method: first.method,
+      trustedDevice,
+      newAccount: first.newAccount,
+    });
   }
 
   return {

@@ -129,6 +129,10 @@ describe("signing in with an identity provider", () => {
     expect(events.filter((event) => event.type === "login_succeeded")).toHaveLength(2);
     const subjects = (await mailsTo(email)).map((mail) => mail.subject);
     expect(subjects).not.toContain("Mock ID was linked to your account");
+    // The sign-in that made the account is not a new device; the second one, without a device
+    // token, is.
+    const notices = subjects.filter((subject) => subject === "New sign-in to your account");
+    expect(notices).toHaveLength(1);
   });
 
   it("signs in with GitHub, its verified primary email making the account", async () => {

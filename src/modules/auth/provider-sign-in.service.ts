@@ -208,7 +208,9 @@ export function createProviderSignInService(deps: ProviderSignInDeps) {
       }
       const user = await users.findById(flow.userId);
       if (!user || user.disabledAt) throw invalidCredentials();
-      return deps.auth.firstFactor(user, context, { method: flow.provider });
+      // Made by this flow's callback: the same sign-in, so no new-device notice follows.
+      const newAccount = user.createdAt >= flow.createdAt;
+      return deps.auth.firstFactor(user, context, { method: flow.provider, newAccount });
     },
 
     purgeExpired: (now: Date) =>
