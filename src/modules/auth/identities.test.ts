@@ -15,6 +15,7 @@ import {
   startOidcMock,
   visitProvider,
 } from "../../../test/helpers/identity-providers.ts";
+import { capturingLogger } from "../../../test/helpers/logs.ts";
 import { drainQueue, outboxMessages } from "../../../test/helpers/queue.ts";
 import { registerPasskey } from "../../../test/helpers/webauthn.ts";
 import { createPasswordHasher } from "../../lib/passwords.ts";
@@ -439,6 +440,31 @@ describe("signing in with an identity provider", () => {
       expect(statuses.slice(0, 10).every((status) => status === statuses[0])).toBe(true);
       expect(statuses[0]).not.toBe(429);
       expect(statuses[10]).toBe(429);
+    }
+  });
+
+  it("answers 503, and logs why, when the provider has no such issuer", async () => {
+    // The provider answers, but not with this issuer's configuration: the setup is wrong.
+    const capture = capturingLogger();
+    const misnamed = await createTestApp({
+      env: { ...providersEnv(`${oidc.issuer}/tenant-that-is-not`, github.url) },
+      overrides: { logger: capture.logger },
+    });
+    try {
+      const response = await misnamed.app.inject({
+        method: "POST",
+        url: "/api/auth/providers/oidc/start",
+        remoteAddress: randomIp(),
+      });
+      const problem = expectProblem(response, 503, "provider_unavailable");
+      expect(problem.detail).toBe("Mock ID is not set up right on this server; try again later.");
+      const failed = capture.lines.find((line) => line.msg === "request failed");
+      // The reason reaches the operator: the cause, appended to the message by the serializer.
+      expect((failed?.err as { message?: string }).message).toContain(
+        "unexpected HTTP response status code",
+      );
+    } finally {
+      await misnamed.close();
     }
   });
 

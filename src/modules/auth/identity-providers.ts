@@ -1,6 +1,6 @@
 import * as oidc from "openid-client";
 import type { Config } from "../../config.ts";
-import { BadRequestError, ServiceUnavailableError } from "../../lib/errors.ts";
+import { AppError, BadRequestError, ServiceUnavailableError } from "../../lib/errors.ts";
 import { isHttpsOrLoopback } from "../../lib/urls.ts";
 import type { IdentityProviderId } from "./identities.table.ts";
 
@@ -35,6 +35,22 @@ const providerUnavailable = (name: string) =>
     detail: `${name} could not be reached; try again later.`,
   });
 
+/**
+ * Discovery failed although the provider answered (an issuer that is not the one configured, a
+ * document that is no OpenID configuration): this server's setup, not the client's doing. 503,
+ * and the reason in the log line of the request (its `cause`).
+ */
+function misconfigured(name: string, error: unknown): Error {
+  const failure = providerFailure(name, error);
+  if (failure instanceof ServiceUnavailableError) return failure;
+  return Object.assign(
+    new ServiceUnavailableError("provider_unavailable", {
+      detail: `${name} is not set up right on this server; try again later.`,
+    }),
+    { cause: error },
+  );
+}
+
 function causes(error: unknown): unknown[] {
   const chain: unknown[] = [];
   for (let at = error; at !== undefined && chain.length < 10; ) {
@@ -49,7 +65,7 @@ function causes(error: unknown): unknown[] {
  * answer did wrong (a refused code, an ID token that fails verification): 400.
  */
 function providerFailure(name: string, error: unknown): Error {
-  if (error instanceof BadRequestError) return error;
+  if (error instanceof AppError) return error;
   const unreachable = causes(error).some(
     (cause) =>
       cause instanceof Error &&
@@ -105,7 +121,7 @@ function openIdProvider(
       })
       .catch((error: unknown) => {
         discovered = undefined;
-        throw error;
+        throw misconfigured(name, error);
       });
     return discovered;
   }
