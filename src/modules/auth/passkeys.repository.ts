@@ -104,6 +104,24 @@ export function createPasskeysRepository(db: Db) {
       return row;
     },
 
+    /**
+     * Records a use, if the counter is still the one the assertion was checked against: of two
+     * assertions racing with the same counter (a cloned authenticator), one records, one does not.
+     */
+    async recordUse(
+      id: string,
+      seenCounter: number,
+      use: Pick<PasskeyRow, "counter" | "lastUsedAt" | "backedUp">,
+      tx: Executor = db,
+    ): Promise<PasskeyRow | undefined> {
+      const [row] = await tx
+        .update(passkeys)
+        .set(use)
+        .where(and(eq(passkeys.id, id), eq(passkeys.counter, seenCounter)))
+        .returning();
+      return row;
+    },
+
     async remove(id: string, tx: Executor = db): Promise<PasskeyRow | undefined> {
       const [row] = await tx.delete(passkeys).where(eq(passkeys.id, id)).returning();
       return row;

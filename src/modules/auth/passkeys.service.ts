@@ -148,12 +148,13 @@ export function createPasskeysService(deps: PasskeysDeps) {
       await audit.record({ type: "passkey_counter_regressed", userId: owner, context, data });
       throw new AssertionRefused("counter_regressed", owner);
     }
-    const used = await repo.update(passkey.id, {
+    const used = await repo.recordUse(passkey.id, passkey.counter, {
       counter: newCounter,
       lastUsedAt: clock.now(),
       backedUp: info.credentialBackedUp,
     });
-    return { user, passkey: used ?? passkey };
+    if (!used) throw new AssertionRefused("counter_raced", owner);
+    return { user, passkey: used };
   }
 
   return {
