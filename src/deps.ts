@@ -235,7 +235,6 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
   const identities = createIdentitiesService({
     db,
     identitiesRepository,
-    users,
     audit,
     mailer: authMailer,
     clock,

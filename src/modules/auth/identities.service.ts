@@ -11,7 +11,6 @@ import {
   toPage,
 } from "../../lib/pagination.ts";
 import type { AuditService, RequestContext } from "../audit/audit.service.ts";
-import type { UsersService } from "../users/users.service.ts";
 import type { UserRow } from "../users/users.table.ts";
 import type { AuthMailer } from "./auth.mail.ts";
 import type { IdentitiesRepository } from "./identities.repository.ts";
@@ -24,7 +23,6 @@ import { assertNotLastSignInMethod } from "./sign-in-methods.ts";
 type IdentitiesDeps = {
   db: Db;
   identitiesRepository: IdentitiesRepository;
-  users: UsersService;
   audit: AuditService;
   mailer: AuthMailer;
   clock: Clock;
@@ -36,7 +34,7 @@ const KeySchema = z.object({ createdAt: TimestampKeySchema, id: z.uuid() });
 
 /** The identity providers' accounts linked to local accounts. */
 export function createIdentitiesService(deps: IdentitiesDeps) {
-  const { db, identitiesRepository: repo, users, audit, mailer, clock } = deps;
+  const { db, identitiesRepository: repo, audit, mailer, clock } = deps;
   return {
     findBySubject: (provider: IdentityProviderId, subject: string, tx: Executor = db) =>
       repo.findBySubject(provider, subject, tx),

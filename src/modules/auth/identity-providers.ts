@@ -103,10 +103,7 @@ function authorizationParameters(checks: FlowChecks, redirectUri: string, scope:
 }
 
 /** Any OpenID Connect provider, found by discovery; its ID token is verified by openid-client. */
-function openIdProvider(
-  config: ProvidersConfig,
-  settings: NonNullable<ProvidersConfig["oidc"]>,
-): IdentityProvider {
+function openIdProvider(settings: NonNullable<ProvidersConfig["oidc"]>): IdentityProvider {
   const name = settings.name;
   let discovered: Promise<oidc.Configuration> | undefined;
   // Discovered on first use, and again after a failure: a provider down at start is no reason
@@ -170,10 +167,7 @@ function openIdProvider(
 type GitHubEmail = { email: string; primary: boolean; verified: boolean };
 
 /** GitHub speaks OAuth 2.0, not OpenID Connect: the profile comes from its REST API. */
-function gitHubProvider(
-  config: ProvidersConfig,
-  settings: NonNullable<ProvidersConfig["github"]>,
-): IdentityProvider {
+function gitHubProvider(settings: NonNullable<ProvidersConfig["github"]>): IdentityProvider {
   const name = "GitHub";
   const server = new oidc.Configuration(
     {
@@ -238,7 +232,7 @@ export function createIdentityProviders(
   config: ProvidersConfig,
 ): ReadonlyMap<IdentityProviderId, IdentityProvider> {
   const providers = new Map<IdentityProviderId, IdentityProvider>();
-  if (config.oidc) providers.set("oidc", openIdProvider(config, config.oidc));
-  if (config.github) providers.set("github", gitHubProvider(config, config.github));
+  if (config.oidc) providers.set("oidc", openIdProvider(config.oidc));
+  if (config.github) providers.set("github", gitHubProvider(config.github));
   return providers;
 }
