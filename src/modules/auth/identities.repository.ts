@@ -32,7 +32,10 @@ export function createIdentitiesRepository(db: Db) {
 
     /** A (provider, subject) already linked anywhere is a 409 `identity_taken`. */
     async insert(
-      values: Pick<UserIdentityRow, "userId" | "provider" | "subject" | "email" | "lastUsedAt">,
+      values: Pick<
+        UserIdentityRow,
+        "userId" | "provider" | "subject" | "email" | "createdAt" | "lastUsedAt"
+      >,
       tx: Executor = db,
     ): Promise<UserIdentityRow> {
       try {

@@ -3,13 +3,7 @@ import type { Db, Executor } from "../../db/client.ts";
 import type { Actor } from "../../lib/actor.ts";
 import type { Clock } from "../../lib/clock.ts";
 import { NotFoundError } from "../../lib/errors.ts";
-import {
-  decodeOptionalCursor,
-  type Page,
-  type PageQuery,
-  TimestampKeySchema,
-  toPage,
-} from "../../lib/pagination.ts";
+import { decodeOptionalCursor, type Page, type PageQuery, toPage } from "../../lib/pagination.ts";
 import type { AuditService, RequestContext } from "../audit/audit.service.ts";
 import type { UserRow } from "../users/users.table.ts";
 import type { AuthMailer } from "./auth.mail.ts";
@@ -30,7 +24,7 @@ type IdentitiesDeps = {
   providerName: (id: IdentityProviderId) => string;
 };
 
-const KeySchema = z.object({ createdAt: TimestampKeySchema, id: z.uuid() });
+const KeySchema = z.object({ createdAt: z.iso.datetime(), id: z.uuid() });
 
 /** The identity providers' accounts linked to local accounts. */
 export function createIdentitiesService(deps: IdentitiesDeps) {
@@ -60,6 +54,8 @@ export function createIdentitiesService(deps: IdentitiesDeps) {
           provider: provider.id,
           subject: profile.subject,
           email: profile.email ?? null,
+          // The clock's milliseconds, as the list's cursor carries them (not now()'s microseconds).
+          createdAt: now,
           lastUsedAt: now,
         },
         tx,

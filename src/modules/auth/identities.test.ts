@@ -283,6 +283,26 @@ describe("signing in with an identity provider", () => {
     expect((await unlink(accessToken, identity.id)).statusCode).toBe(204);
   });
 
+  it("pages the identities: a cursor from the first page gives the rest", async () => {
+    github.as({
+      subject: String(Date.now() + 6),
+      email: uniqueEmail("pages"),
+      emailVerified: true,
+    });
+    const { accessToken } = (await signInWith(ctx, "github")).json();
+    oidc.as({ subject: subject(), email: uniqueEmail(), emailVerified: false });
+    const visit = await visitProvider(ctx, "oidc", bearer(accessToken));
+    landingOf(await callback(ctx, visit.callback));
+    const page = (url: string) =>
+      ctx.app.inject({ method: "GET", url, headers: bearer(accessToken) });
+    const first = await page("/api/auth/identities?limit=1");
+    expect(first.statusCode).toBe(200);
+    expect(first.json().items.map((item: { provider: string }) => item.provider)).toEqual(["oidc"]);
+    const rest = await page(`/api/auth/identities?limit=1&cursor=${first.json().nextCursor}`);
+    expect(rest.statusCode).toBe(200);
+    expect(rest.json()).toMatchObject({ items: [{ provider: "github" }], nextCursor: null });
+  });
+
   it("lets a password-less account with a passkey unlink its only identity", async () => {
     github.as({
       subject: String(Date.now() + 3),
