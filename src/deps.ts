@@ -308,7 +308,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
   cleanupSteps.push(
     { name: "sessions", run: (now) => sessions.purgeExpired(now) },
     { name: "user_tokens", run: (now) => userTokensRepository.purgeExpired(now) },
-    { name: "mfa_challenges", run: (now) => mfa.purgeExpiredChallenges(now) },
+    { name: "mfa", run: (now) => mfa.purgeExpired(now) },
     { name: "email_changes", run: (now) => emailChange.purgeExpired(now) },
     { name: "webauthn_challenges", run: (now) => passkeys.purgeExpired(now) },
     { name: "identity_flows", run: (now) => providerSignIn.purgeExpired(now) },

@@ -1,11 +1,13 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { manualClock } from "../../../test/factories/auth.ts";
-import { createUser } from "../../../test/factories/users.ts";
+import { enableTotp } from "../../../test/factories/totp.ts";
+import { bearer, createUser } from "../../../test/factories/users.ts";
 import { createTestApp, type TestContext } from "../../../test/helpers/app.ts";
 import { resetDatabase } from "../../../test/helpers/database.ts";
 import { drainQueue } from "../../../test/helpers/queue.ts";
 import { refreshTokens, sessions, userTokens } from "./auth.table.ts";
+import { mfaChallenges, mfaTotp } from "./mfa.table.ts";
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -38,5 +40,42 @@ describe("hourly cleanup of sessions and tokens", () => {
     expect(
       await ctx.deps.db.select().from(userTokens).where(eq(userTokens.userId, old.user.id)),
     ).toEqual([]);
+  });
+
+  it("purges second steps past their 5 minutes and enrolments unconfirmed for a day", async () => {
+    const start = new Date();
+    clock.set(start);
+    const enrolled = await createUser(ctx);
+    await enableTotp(ctx, enrolled.accessToken);
+    const stale = await createUser(ctx);
+    const started = await ctx.app.inject({
+      method: "POST",
+      url: "/api/auth/mfa/totp",
+      headers: bearer(stale.accessToken),
+    });
+    expect(started.statusCode).toBe(201);
+    await ctx.deps.mfa.challenge(enrolled.user.id, { method: "password" });
+    clock.set(new Date(start.getTime() + DAY + 60_000));
+    const recent = await createUser(ctx);
+    await ctx.app.inject({
+      method: "POST",
+      url: "/api/auth/mfa/totp",
+      headers: bearer(recent.accessToken),
+    });
+    const open = await ctx.deps.mfa.challenge(enrolled.user.id, { method: "password" });
+
+    await ctx.deps.queue.send("maintenance.cleanup", {});
+    await drainQueue(ctx.deps);
+
+    const apps = await ctx.deps.db.select().from(mfaTotp);
+    expect(apps.map((row) => [row.userId, row.confirmedAt !== null]).sort()).toEqual(
+      [
+        [enrolled.user.id, true],
+        [recent.user.id, false],
+      ].sort(),
+    );
+    const challenges = await ctx.deps.db.select().from(mfaChallenges);
+    expect(challenges).toHaveLength(1);
+    expect(await ctx.deps.mfa.openChallenge(open.mfaToken)).toBeDefined();
   });
 });

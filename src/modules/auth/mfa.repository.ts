@@ -186,8 +186,13 @@ export function createMfaRepository(db: Db) {
       return rows.length;
     },
 
-    async removeChallengesOf(userId: string, tx: Executor = db): Promise<void> {
-      await tx.delete(mfaChallenges).where(eq(mfaChallenges.userId, userId));
+    /** Enrolments never confirmed, started before `before`: their secrets serve no one. */
+    async purgePendingTotp(before: Date, tx: Executor = db): Promise<number> {
+      const rows = await tx
+        .delete(mfaTotp)
+        .where(and(isNull(mfaTotp.confirmedAt), lt(mfaTotp.createdAt, before)))
+        .returning({ userId: mfaTotp.userId });
+      return rows.length;
     },
   };
 }

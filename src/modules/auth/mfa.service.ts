@@ -35,6 +35,8 @@ import {
 export const MFA_CHALLENGE_TTL_SECONDS = 5 * 60;
 /** Wrong codes one challenge takes before it is spent (the account's budget counts them too). */
 export const MFA_CHALLENGE_MAX_FAILURES = 5;
+/** How long an enrolment may wait for its first code before the cleanup drops it. */
+const PENDING_TOTP_KEPT_MS = 24 * 60 * 60 * 1000;
 /** How long a sign-in or re-authentication counts as fresh for sensitive changes. */
 export const REAUTHENTICATION_WINDOW_MS = 5 * 60 * 1000;
 
@@ -340,7 +342,15 @@ export function createMfaService(deps: MfaDeps) {
 
     spendChallenge: (id: string) => repo.spendChallenge(id, clock.now()),
 
-    purgeExpiredChallenges: (now: Date = clock.now()) => repo.purgeExpiredChallenges(now),
+    /**
+     * The cleanup job's share: challenges past their 5 minutes, and enrolments left unconfirmed
+     * for a day (a new start replaces one anyway; this only drops the sealed secret sooner).
+     */
+    async purgeExpired(now: Date = clock.now()): Promise<number> {
+      const challenges = await repo.purgeExpiredChallenges(now);
+      const pending = await repo.purgePendingTotp(new Date(now.getTime() - PENDING_TOTP_KEPT_MS));
+      return challenges + pending;
+    },
   };
 }
 
