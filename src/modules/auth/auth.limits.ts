@@ -21,6 +21,7 @@ function bodyEmail(request: FastifyRequest): string | undefined {
 }
 
 const ip = (request: FastifyRequest) => request.ip;
+const caller = (request: FastifyRequest) => request.actor?.userId;
 
 type Lookup = {
   emailOfResetToken(token: string): Promise<string | undefined>;
@@ -28,6 +29,8 @@ type Lookup = {
 };
 
 type Counter = ReturnType<typeof createCounter>;
+/** Whose sign-in: the account's email, and the trusted device it came from if any. */
+type SignInTarget = { email: string; device: string | undefined };
 
 const failedWith = (code: string) => (error: unknown) =>
   error instanceof AppError && error.code === code;
@@ -82,6 +85,21 @@ export function createAuthLimits(app: FastifyInstance, lookup: Lookup) {
     max: 20,
     windowMs: HOUR,
   });
+  /** A sign-in step's failures: on the trusted device's budget, or else on the account's. */
+  const chargeSignIn = <T>(
+    request: FastifyRequest,
+    target: SignInTarget,
+    failed: (error: unknown) => boolean,
+    attempt: () => Promise<T>,
+  ): Promise<T> =>
+    target.device
+      ? charged(deviceFailures, request, target.device, failed, attempt)
+      : charged(accountFailures, request, emailKey(target.email), failed, attempt);
+  /** A limit of one rule: `max` calls per window from one IP, or by one signed-in user. */
+  const perIp = (name: string, max: number, windowMs = MINUTE) =>
+    createRateLimiter(app, [{ name, max, windowMs, key: ip }]);
+  const perUser = (name: string, max: number, windowMs = MINUTE) =>
+    createRateLimiter(app, [{ name, max, windowMs, key: caller }]);
   return {
     login: createRateLimiter(app, [
       { name: "login-ip", max: 10, windowMs: MINUTE, key: ip },
@@ -98,40 +116,28 @@ export function createAuthLimits(app: FastifyInstance, lookup: Lookup) {
      */
     chargeLogin<T>(
       request: FastifyRequest,
-      target: { email: string; device: string | undefined },
+      target: SignInTarget,
       attempt: () => Promise<T>,
     ): Promise<T> {
-      return target.device
-        ? charged(deviceFailures, request, target.device, badCredentials, attempt)
-        : charged(accountFailures, request, emailKey(target.email), badCredentials, attempt);
+      return chargeSignIn(request, target, badCredentials, attempt);
     },
     /** The second step of a sign-in, per IP; each challenge also dies at its fifth wrong code. */
-    mfaLogin: createRateLimiter(app, [
-      { name: "mfa-login-ip", max: 10, windowMs: MINUTE, key: ip },
-    ]),
+    mfaLogin: perIp("mfa-login-ip", 10),
     /**
      * A wrong code is charged to the budget the password step was charged to: the trusted
      * device's, or the account's. Undefined target (an unknown challenge): nothing to charge.
      */
     chargeSecondFactor<T>(
       request: FastifyRequest,
-      target: { email: string; device: string | undefined } | undefined,
+      target: SignInTarget | undefined,
       attempt: () => Promise<T>,
     ): Promise<T> {
-      if (!target) return attempt();
-      return target.device
-        ? charged(deviceFailures, request, target.device, badCode, attempt)
-        : charged(accountFailures, request, emailKey(target.email), badCode, attempt);
+      return target ? chargeSignIn(request, target, badCode, attempt) : attempt();
     },
     /** Login's limits for a route that checks the signed-in caller's password. */
     passwordCheck: createRateLimiter(app, [
       { name: "password-check-ip", max: 10, windowMs: MINUTE, key: ip },
-      {
-        name: "password-check-user",
-        max: 5,
-        windowMs: MINUTE,
-        key: (request) => request.actor?.userId,
-      },
+      { name: "password-check-user", max: 5, windowMs: MINUTE, key: caller },
     ]),
     /** The caller's password check, on the same account budget as failed logins. */
     async chargePasswordCheck<T>(request: FastifyRequest, attempt: () => Promise<T>): Promise<T> {
@@ -140,30 +146,12 @@ export function createAuthLimits(app: FastifyInstance, lookup: Lookup) {
       return charged(accountFailures, request, emailKey(email), badPasswordOrCode, attempt);
     },
     /** A first code confirms an app: six digits are guessed in a million tries, not a few. */
-    mfaConfirm: createRateLimiter(app, [
-      {
-        name: "mfa-confirm-user",
-        max: 5,
-        windowMs: MINUTE,
-        key: (request) => request.actor?.userId,
-      },
-    ]),
+    mfaConfirm: perUser("mfa-confirm-user", 5),
     /** Enrolling, turning off and new recovery codes: a handful a minute is plenty. */
-    mfaChange: createRateLimiter(app, [
-      {
-        name: "mfa-change-user",
-        max: 10,
-        windowMs: MINUTE,
-        key: (request) => request.actor?.userId,
-      },
-    ]),
+    mfaChange: perUser("mfa-change-user", 10),
     /** Passkey sign-in: options (each a stored challenge) and answers, per IP. */
-    passkeyOptions: createRateLimiter(app, [
-      { name: "passkey-options-ip", max: 20, windowMs: MINUTE, key: ip },
-    ]),
-    passkeyLogin: createRateLimiter(app, [
-      { name: "passkey-login-ip", max: 10, windowMs: MINUTE, key: ip },
-    ]),
+    passkeyOptions: perIp("passkey-options-ip", 20),
+    passkeyLogin: perIp("passkey-login-ip", 10),
     /** A passkey login, charged on failure to the budget of the credential it named. */
     chargePasskeyLogin<T>(request: FastifyRequest, attempt: () => Promise<T>): Promise<T> {
       const key = bodyCredential(request);
@@ -171,52 +159,21 @@ export function createAuthLimits(app: FastifyInstance, lookup: Lookup) {
       return charged(passkeyFailures, request, key, badPasskey, attempt);
     },
     /** Adding passkeys (options and registration alike): a few in a row is plenty. */
-    passkeyRegistration: createRateLimiter(app, [
-      {
-        name: "passkey-register-user",
-        max: 10,
-        windowMs: MINUTE,
-        key: (request) => request.actor?.userId,
-      },
-    ]),
-    register: createRateLimiter(app, [{ name: "register-ip", max: 5, windowMs: MINUTE, key: ip }]),
-    refresh: createRateLimiter(app, [{ name: "refresh-ip", max: 30, windowMs: MINUTE, key: ip }]),
+    passkeyRegistration: perUser("passkey-register-user", 10),
+    register: perIp("register-ip", 5),
+    refresh: perIp("refresh-ip", 30),
     /** Not in the contract's list: keeps a signed-in caller from mail-bombing their own inbox. */
-    resend: createRateLimiter(app, [
-      { name: "resend-user", max: 5, windowMs: HOUR, key: (request) => request.actor?.userId },
-    ]),
+    resend: perUser("resend-user", 5, HOUR),
     /** Ending the other sessions costs a few statements; no reason to allow it in a loop. */
-    endSessions: createRateLimiter(app, [
-      {
-        name: "sessions-end-user",
-        max: 10,
-        windowMs: MINUTE,
-        key: (request) => request.actor?.userId,
-      },
-    ]),
+    endSessions: perUser("sessions-end-user", 10),
     /** Each request mails the new address: as resend, a few an hour. */
-    emailChange: createRateLimiter(app, [
-      {
-        name: "email-change-user",
-        max: 5,
-        windowMs: HOUR,
-        key: (request) => request.actor?.userId,
-      },
-    ]),
-    emailChangeLink: createRateLimiter(app, [
-      { name: "email-change-link-ip", max: 10, windowMs: MINUTE, key: ip },
-    ]),
+    emailChange: perUser("email-change-user", 5, HOUR),
+    emailChangeLink: perIp("email-change-link-ip", 10),
     /** Each start stores a flow row and may fetch the provider's discovery document. */
-    identityStart: createRateLimiter(app, [
-      { name: "identity-start-ip", max: 10, windowMs: MINUTE, key: ip },
-    ]),
+    identityStart: perIp("identity-start-ip", 10),
     /** Each callback calls the provider's token endpoint. */
-    identityCallback: createRateLimiter(app, [
-      { name: "identity-callback-ip", max: 10, windowMs: MINUTE, key: ip },
-    ]),
-    identityExchange: createRateLimiter(app, [
-      { name: "identity-exchange-ip", max: 10, windowMs: MINUTE, key: ip },
-    ]),
+    identityCallback: perIp("identity-callback-ip", 10),
+    identityExchange: perIp("identity-exchange-ip", 10),
     forgot: createRateLimiter(app, [
       { name: "forgot-ip", max: 5, windowMs: MINUTE, key: ip },
       { name: "forgot-email", max: 3, windowMs: HOUR, key: bodyEmail },
