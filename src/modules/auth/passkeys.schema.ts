@@ -28,40 +28,41 @@ const ChallengeId = z
   .uuid()
   .describe("The `challengeId` the options came with; the response's challenge must be its own");
 
-export const RegistrationResponseSchema = z
-  .object({
-    id: Base64Url(1_024),
-    rawId: Base64Url(1_024),
-    type: z.literal("public-key"),
-    response: z.object({
-      clientDataJSON: Base64Url(4_096),
-      attestationObject: Base64Url(65_536),
-      authenticatorData: Base64Url(65_536).optional(),
-      transports: Transports.optional(),
-      publicKeyAlgorithm: z.number().int().optional(),
-      publicKey: Base64Url(4_096).optional(),
-    }),
-    authenticatorAttachment: Attachment.optional(),
-    clientExtensionResults: ClientExtensionResults,
-  })
-  .describe("What `navigator.credentials.create()` gave, as its `toJSON()`");
+/** A `PublicKeyCredential` as its `toJSON()` gives it, around the ceremony's own `response`. */
+const credentialJson = <Shape extends z.ZodRawShape>(response: Shape, description: string) =>
+  z
+    .object({
+      id: Base64Url(1_024),
+      rawId: Base64Url(1_024),
+      type: z.literal("public-key"),
+      response: z.object(response),
+      authenticatorAttachment: Attachment.optional(),
+      clientExtensionResults: ClientExtensionResults,
+    })
+    .describe(description);
+
+export const RegistrationResponseSchema = credentialJson(
+  {
+    clientDataJSON: Base64Url(4_096),
+    attestationObject: Base64Url(65_536),
+    authenticatorData: Base64Url(65_536).optional(),
+    transports: Transports.optional(),
+    publicKeyAlgorithm: z.number().int().optional(),
+    publicKey: Base64Url(4_096).optional(),
+  },
+  "What `navigator.credentials.create()` gave, as its `toJSON()`",
+);
 export type RegistrationResponse = z.output<typeof RegistrationResponseSchema>;
 
-export const AuthenticationResponseSchema = z
-  .object({
-    id: Base64Url(1_024),
-    rawId: Base64Url(1_024),
-    type: z.literal("public-key"),
-    response: z.object({
-      clientDataJSON: Base64Url(4_096),
-      authenticatorData: Base64Url(65_536),
-      signature: Base64Url(4_096),
-      userHandle: Base64Url(512).optional(),
-    }),
-    authenticatorAttachment: Attachment.optional(),
-    clientExtensionResults: ClientExtensionResults,
-  })
-  .describe("What `navigator.credentials.get()` gave, as its `toJSON()`");
+export const AuthenticationResponseSchema = credentialJson(
+  {
+    clientDataJSON: Base64Url(4_096),
+    authenticatorData: Base64Url(65_536),
+    signature: Base64Url(4_096),
+    userHandle: Base64Url(512).optional(),
+  },
+  "What `navigator.credentials.get()` gave, as its `toJSON()`",
+);
 export type AuthenticationResponse = z.output<typeof AuthenticationResponseSchema>;
 
 export const AddPasskeyBody = z
